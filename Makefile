@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: GPL-2.0
+# vigil: one binary with its BPF programs embedded as bpftool skeletons.
+#
+#   make            build ./vigil
+#   make check      install what is missing, build, run every test (as root)
+#   make demo       install what is missing, build, profile a bundled workload
+#   make V=1        show the commands
+
+OUT       := build
+CC        ?= cc
+CLANG     ?= clang
+BPFTOOL   ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT)
+LDLIBS    += -lbpf -lelf -lz
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+	      -Iinclude -I$(OUT) $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS))
+HDRS      := $(wildcard include/*.h user/*.h)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+WORK_SRCS := $(wildcard tests/workloads/*.c)
+WORK_BINS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WORK_SRCS))
+
+.PHONY: all clean check unit integration demo deps tests
+.DELETE_ON_ERROR:
+
+all: vigil
+
+# vmlinux.h from the running kernel's BTF when it has one; the committed
+# x86_64 copy otherwise. Either way CO-RE relocates field offsets at load.
+$(OUT)/vmlinux.h: | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)if [ -r /sys/kernel/btf/vmlinux ] && \
+	    $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp; then \
+		mv $@.tmp $@; \
+	else \
+		rm -f $@.tmp; cp bpf/vmlinux_x86_64.h $@; \
+	fi
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(OUT)/vmlinux.h $(wildcard bpf/*.bpf.h) $(HDRS) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp.o
+	$(Q)rm -f $@.tmp.o
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/%.o: user/%.c $(HDRS) $(SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/libvigil.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+vigil: $(OUT)/main.o $(OUT)/libvigil.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libvigil.a | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libvigil.a $(LDLIBS) -lcmocka -o $@
+
+# Workloads keep frame pointers and symbols: the tests name their frames.
+$(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -Wextra \
+		$< -o $@ -lpthread -lm
+
+-include tests/workloads/extra.mk
+
+$(OUT) $(OUT)/tests $(OUT)/workloads:
+	$(Q)mkdir -p $@
+
+tests: vigil $(UNIT_BINS) $(WORK_BINS) $(WORK_EXTRA)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+unit: $(UNIT_BINS)
+	$(Q)scripts/run-unit.sh $(UNIT_BINS)
+
+integration: vigil $(WORK_BINS) $(WORK_EXTRA)
+	$(Q)tests/integration/run.sh
+
+# The README's test command: everything from nothing.
+check: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory integration
+
+# The README's demo command: profile a bundled workload system-wide.
+demo: deps
+	$(Q)$(MAKE) --no-print-directory vigil $(OUT)/workloads/demo_work
+	$(Q)scripts/demo.sh
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUT) vigil

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/* profile.bpf.c: on-CPU sampler; counts (process, thread name, stacks) per perf event. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "profile_defs.h"
+
+#define PF_KTHREAD 0x00200000
+
+const volatile bool filter_tgid = false; /* only tgids in the targets map */
+const volatile bool follow_forks = false; /* children of targets become targets */
+const volatile bool include_idle = false;
+const volatile bool want_user = true;
+const volatile bool want_kernel = true;
+
+/*
+ * Two buffers, so the loader can drain one completely while samples go to
+ * the other: it flips 'active', waits for programs already running to
+ * finish, then reads and clears the idle buffer. Nothing is lost at the
+ * edge and no stack id is freed while a count still refers to it.
+ */
+__u32 active = 0;
+
+#define STACK_MAP(name)                                                                            \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
+		__uint(key_size, sizeof(__u32));                                                   \
+		__uint(value_size, PROFILE_MAX_DEPTH * sizeof(__u64));                             \
+		__uint(max_entries, 1024); /* resized by the loader */                             \
+	} name SEC(".maps")
+
+#define COUNTS_MAP(name)                                                                           \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__type(key, struct profile_key);                                                   \
+		__type(value, __u64);                                                              \
+		__uint(max_entries, 1024); /* resized by the loader */                             \
+	} name SEC(".maps")
+
+STACK_MAP(stacks0);
+STACK_MAP(stacks1);
+COUNTS_MAP(counts0);
+COUNTS_MAP(counts1);
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 4096);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, PROFILE_STAT_MAX);
+} stats SEC(".maps");
+
+static __always_inline void stat_inc(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* A stack id, PROFILE_NO_STACK when this side is not wanted, or -errno. */
+static __always_inline __s32 stack_id(void *ctx, void *map, bool expected, __u64 flags)
+{
+	long id;
+
+	if (!expected)
+		return PROFILE_NO_STACK;
+	id = bpf_get_stackid(ctx, map, flags);
+	return (__s32)id;
+}
+
+SEC("perf_event")
+int profile_sample(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct profile_key key = {};
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	bool in_kernel, kthread;
+	void *stacks, *counts;
+	__u64 one = 1, *count;
+	__u32 buf = active;
+
+	if (tid == 0 && !include_idle) {
+		stat_inc(PROFILE_STAT_IDLE);
+		return 0;
+	}
+	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	stat_inc(PROFILE_STAT_SAMPLES);
+
+	stacks = buf ? (void *)&stacks1 : (void *)&stacks0;
+	counts = buf ? (void *)&counts1 : (void *)&counts0;
+
+	/* Kernel addresses have the top bit set on every 64-bit arch we run on. */
+	in_kernel = PT_REGS_IP(&ctx->regs) >> 63;
+	kthread = tid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD);
+
+	key.tgid = tgid;
+	key.user_stack_id = stack_id(ctx, stacks, want_user && !kthread, BPF_F_USER_STACK);
+	key.kern_stack_id = stack_id(ctx, stacks, want_kernel && in_kernel, 0);
+	bpf_get_current_comm(key.comm, sizeof(key.comm));
+
+	count = bpf_map_lookup_elem(counts, &key);
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return 0;
+	}
+	if (bpf_map_update_elem(counts, &key, &one, BPF_NOEXIST)) {
+		/* Another CPU may have inserted it just now. */
+		count = bpf_map_lookup_elem(counts, &key);
+		if (count)
+			__sync_fetch_and_add(count, 1);
+		else
+			stat_inc(PROFILE_STAT_COUNTS_FULL);
+	}
+	return 0;
+}
+
+/* With follow_forks, a process forked by a target is a target too. */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (!follow_forks || ptgid == ctgid)
+		return 0;
+	if (bpf_map_lookup_elem(&targets, &ptgid))
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

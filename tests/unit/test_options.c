@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_options.c: checked numbers, PID and CPU lists, and "vigil profile" option parsing. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <cmocka.h>
+#include "commands.h"
+#include "util.h"
+
+static void parse_ulong_takes_whole_numbers_in_range(void **state)
+{
+	unsigned long v = 0;
+
+	(void)state;
+	assert_int_equal(parse_ulong("99", 1, 10000, "-F", &v), 0);
+	assert_int_equal(v, 99);
+	assert_int_equal(parse_ulong("1", 1, 10000, "-F", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(parse_ulong("10000", 1, 10000, "-F", &v), 0);
+	assert_int_equal(v, 10000);
+}
+
+static void parse_ulong_rejects_junk_and_out_of_range(void **state)
+{
+	unsigned long v = 7;
+
+	(void)state;
+	assert_int_equal(parse_ulong("0", 1, 10000, "-F", &v), -ERANGE);
+	assert_int_equal(parse_ulong("10001", 1, 10000, "-F", &v), -ERANGE);
+	assert_int_equal(parse_ulong("99999999999999999999999", 1, 10000, "-F", &v), -ERANGE);
+	assert_int_equal(parse_ulong("", 1, 10, "-F", &v), -EINVAL);
+	assert_int_equal(parse_ulong("12abc", 1, 100, "-F", &v), -EINVAL);
+	assert_int_equal(parse_ulong("-5", 0, 100, "-F", &v), -EINVAL);
+	assert_int_equal(parse_ulong(" 5", 0, 100, "-F", &v), -EINVAL);
+	assert_int_equal(parse_ulong("1.5", 0, 100, "-d", &v), -EINVAL);
+	assert_int_equal(v, 7); /* untouched on failure */
+}
+
+static void pid_list_is_comma_separated(void **state)
+{
+	int pids[4];
+
+	(void)state;
+	assert_int_equal(parse_pid_list("12", pids, 4), 1);
+	assert_int_equal(pids[0], 12);
+	assert_int_equal(parse_pid_list("1,22,333", pids, 4), 3);
+	assert_int_equal(pids[1], 22);
+	assert_int_equal(pids[2], 333);
+	assert_true(parse_pid_list("1,,x", pids, 4) < 0);
+	assert_true(parse_pid_list("0", pids, 4) < 0);
+	assert_true(parse_pid_list("1,2,3,4,5", pids, 4) < 0);
+	assert_true(parse_pid_list(",", pids, 4) < 0);
+}
+
+static void cpu_list_reads_ranges_like_sysfs(void **state)
+{
+	bool mask[16];
+
+	(void)state;
+	assert_int_equal(parse_cpu_list("0-3,5\n", mask, 16), 5);
+	assert_true(mask[0] && mask[3] && mask[5]);
+	assert_false(mask[4] || mask[6]);
+	assert_int_equal(parse_cpu_list("0", mask, 16), 1);
+	assert_int_equal(parse_cpu_list("2-1", mask, 16), -EINVAL);
+	assert_int_equal(parse_cpu_list("a", mask, 16), -EINVAL);
+	assert_int_equal(parse_cpu_list("0-31", mask, 16), 16); /* clipped to the mask */
+}
+
+/* Parse a NULL-terminated argument list of "vigil profile". */
+static int parse(struct profile_args *a, ...)
+{
+	static char *argv[32];
+	int argc = 0;
+	va_list ap;
+	char *s;
+
+	memset(a, 0, sizeof(*a));
+	argv[argc++] = "profile";
+	va_start(ap, a);
+	while ((s = va_arg(ap, char *)) && argc < 31)
+		argv[argc++] = s;
+	va_end(ap);
+	argv[argc] = NULL;
+	return profile_parse_args(argc, argv, a);
+}
+
+static void profile_defaults_are_99hz_both_stacks_whole_system(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, NULL), 0);
+	assert_int_equal(a.opts.freq, 99);
+	assert_int_equal(a.opts.duration_s, 0);
+	assert_true(a.opts.user && a.opts.kernel);
+	assert_false(a.opts.idle);
+	assert_int_equal(a.target.npids, 0);
+	assert_null(a.command);
+	assert_null(a.output);
+}
+
+static void profile_takes_pids_rate_duration_output(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, "-p", "10,20", "-F", "999", "-d", "5", "-o", "x.folded", "-U",
+			       "--summary", "s.txt", NULL),
+			 0);
+	assert_int_equal(a.target.npids, 2);
+	assert_int_equal(a.target.pids[0], 10);
+	assert_int_equal(a.target.pids[1], 20);
+	assert_int_equal(a.opts.freq, 999);
+	assert_int_equal(a.opts.duration_s, 5);
+	assert_string_equal(a.output, "x.folded");
+	assert_string_equal(a.summary, "s.txt");
+	assert_true(a.opts.user);
+	assert_false(a.opts.kernel);
+}
+
+static void profile_command_follows_double_dash(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, "-d", "3", "--", "sleep", "-x", "1", NULL), 0);
+	assert_non_null(a.command);
+	assert_string_equal(a.command[0], "sleep");
+	assert_string_equal(a.command[1], "-x"); /* the command's options stay its own */
+	assert_null(a.command[3]);
+	assert_int_equal(parse(&a, "ls", "-l", NULL), 0);
+	assert_string_equal(a.command[0], "ls");
+}
+
+static void profile_rejects_bad_usage_with_status_2(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, "-F", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-F", "10001", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-d", "0", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-d", "abc", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-p", "abc", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--bogus", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-F", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-U", "-K", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-p", "1", "--", "ls", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-o", "a", "--summary", "a", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--help", NULL), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_ulong_takes_whole_numbers_in_range),
+		cmocka_unit_test(parse_ulong_rejects_junk_and_out_of_range),
+		cmocka_unit_test(pid_list_is_comma_separated),
+		cmocka_unit_test(cpu_list_reads_ranges_like_sysfs),
+		cmocka_unit_test(profile_defaults_are_99hz_both_stacks_whole_system),
+		cmocka_unit_test(profile_takes_pids_rate_duration_output),
+		cmocka_unit_test(profile_command_follows_double_dash),
+		cmocka_unit_test(profile_rejects_bad_usage_with_status_2),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_profile.c: "vigil profile": sample on-CPU stacks of processes, a command, or the system. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "commands.h"
+#include "folded.h"
+#include "profile.h"
+#include "stacks.h"
+#include "summary.h"
+#include "symbolizer.h"
+#include "target.h"
+#include "util.h"
+
+#define DEFAULT_FREQ 99
+#define MAX_FREQ     10000
+#define MAX_DURATION 86400
+/* How often the kernel's buffers are drained into the profile. */
+#define DRAIN_INTERVAL_MS 1000
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vigil profile [-p PID[,PID...]] [-F HZ] [-d SECONDS] [-o FILE] [options]\n"
+		"                     [-- COMMAND [ARGS...]]\n"
+		"Sample on-CPU stacks and write them folded, one line per distinct stack:\n"
+		"  comm;outermost;...;innermost COUNT   (kernel frames last, suffixed _[k])\n"
+		"\n"
+		"Target (default: every task on every online CPU):\n"
+		"  -p, --pid PID[,PID...]  these processes and all their threads, new ones too\n"
+		"  -- COMMAND [ARGS...]    start COMMAND, profile it and what it forks, and exit\n"
+		"                          with its status; at -d it is sent SIGTERM\n"
+		"Options:\n"
+		"  -F, --freq HZ           samples per second per CPU (1-%d, default %d)\n"
+		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
+		"                          SIGTERM, or every target has exited)\n"
+		"  -o, --output FILE       write the profile here (default stdout); written\n"
+		"                          whole at the end, through a temporary file\n"
+		"  -U, --user-only         walk user stacks only\n"
+		"  -K, --kernel-only       walk kernel stacks only\n"
+		"      --idle              keep samples of idle CPUs (the swapper tasks)\n"
+		"      --summary FILE      also write the top threads and functions as text\n"
+		"  -v, --verbose           say what was chosen and attached; -vv adds libbpf's log\n"
+		"  -h, --help              show this help\n"
+		"\n"
+		"Examples:\n"
+		"  vigil profile -p 4121 -d 10 -o app.folded    a running process for 10 s\n"
+		"  vigil profile -F 999 -d 5 > system.folded     the whole machine at 999 Hz\n"
+		"  vigil profile -o make.folded -- make -j2      a command, until it exits\n",
+		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION);
+}
+
+int profile_parse_args(int argc, char **argv, struct profile_args *a)
+{
+	enum { OPT_IDLE = 256, OPT_SUMMARY };
+	static const struct option longopts[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"freq", required_argument, NULL, 'F'},
+		{"duration", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{"user-only", no_argument, NULL, 'U'},
+		{"kernel-only", no_argument, NULL, 'K'},
+		{"idle", no_argument, NULL, OPT_IDLE},
+		{"summary", required_argument, NULL, OPT_SUMMARY},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int c, n;
+
+	a->opts.freq = DEFAULT_FREQ;
+	a->opts.user = a->opts.kernel = true;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:p:F:d:o:UKvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			n = parse_pid_list(optarg, a->target.pids, TARGET_MAX_PIDS);
+			if (n < 0)
+				return EXIT_USAGE;
+			a->target.npids = n;
+			a->pid_arg = optarg;
+			break;
+		case 'F':
+			if (parse_ulong(optarg, 1, MAX_FREQ, "-F", &a->opts.freq))
+				return EXIT_USAGE;
+			break;
+		case 'd':
+			if (parse_ulong(optarg, 1, MAX_DURATION, "-d", &a->opts.duration_s))
+				return EXIT_USAGE;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 'U':
+			a->opts.kernel = false;
+			break;
+		case 'K':
+			a->opts.user = false;
+			break;
+		case OPT_IDLE:
+			a->opts.idle = true;
+			break;
+		case OPT_SUMMARY:
+			a->summary = optarg;
+			break;
+		case 'v':
+			vigil_verbose++;
+			break;
+		case 'h':
+			return -1;
+		case ':':
+			vigil_err("profile: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			vigil_err("profile: unknown option '%s' (vigil profile --help lists them)",
+				  argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!a->opts.user && !a->opts.kernel) {
+		vigil_err("profile: -U and -K exclude each other");
+		return EXIT_USAGE;
+	}
+	/* getopt stops at "--" or at the first operand; either way a command follows. */
+	if (optind < argc)
+		a->command = &argv[optind];
+	if (a->command && a->target.npids) {
+		vigil_err("profile: give either -p or a command, not both");
+		return EXIT_USAGE;
+	}
+	if (a->output && a->summary && !strcmp(a->output, a->summary)) {
+		vigil_err("profile: -o and --summary name the same file");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void describe_target(const struct profile_args *a, char *buf, size_t len)
+{
+	if (a->command)
+		snprintf(buf, len, "command '%s' (pid %d)", a->command[0], a->target.child);
+	else if (a->target.npids)
+		snprintf(buf, len, "pid %s", a->pid_arg);
+	else
+		snprintf(buf, len, "whole system");
+}
+
+/*
+ * Sample until the duration ends, a signal arrives, or the targets are
+ * gone, draining the kernel's buffers every DRAIN_INTERVAL_MS.
+ */
+static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
+	       struct symbolizer *sym, const sigset_t *stop_sigs, double *elapsed_s)
+{
+	unsigned long long start = now_ns(), deadline = 0, next_drain;
+	bool follow = a->command || a->target.npids;
+	int err;
+
+	if (a->opts.duration_s)
+		deadline = start + a->opts.duration_s * 1000000000ULL;
+	next_drain = start + DRAIN_INTERVAL_MS * 1000000ULL;
+	for (;;) {
+		unsigned long long now = now_ns(), wake = next_drain;
+		struct timespec ts;
+		siginfo_t info;
+		int sig;
+
+		if (deadline && deadline < wake)
+			wake = deadline;
+		if (wake > now) {
+			ts.tv_sec = (wake - now) / 1000000000ULL;
+			ts.tv_nsec = (wake - now) % 1000000000ULL;
+			/* At most 100 ms at a time, to notice exited targets quickly. */
+			if (ts.tv_sec > 0 || ts.tv_nsec > 100000000L) {
+				ts.tv_sec = 0;
+				ts.tv_nsec = 100000000L;
+			}
+			sig = sigtimedwait(stop_sigs, &info, &ts);
+			if (sig == SIGINT || sig == SIGTERM) {
+				vigil_info(1, "profile: %s: stopping", strsignal(sig));
+				break;
+			}
+		}
+		now = now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (follow && !target__alive(&a->target)) {
+			vigil_info(1, "profile: every target has exited");
+			break;
+		}
+		if (now >= next_drain) {
+			err = profile__drain(p, set, sym);
+			if (err)
+				return err;
+			next_drain = now + DRAIN_INTERVAL_MS * 1000000ULL;
+		}
+	}
+	*elapsed_s = (now_ns() - start) / 1e9;
+	return profile__drain(p, set, sym);
+}
+
+static const char *lost_names[] = {"EFAULT", "EEXIST", "other"};
+
+static void print_lost(const char *side, const __u64 lost[3], char *buf, size_t len)
+{
+	size_t off = strlen(buf);
+	bool any = false;
+
+	for (int i = 0; i < 3; i++) {
+		if (!lost[i])
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s %llu %s", any ? ", " : "",
+				any ? "" : side, (unsigned long long)lost[i], lost_names[i]);
+		if (off >= len)
+			return;
+		any = true;
+	}
+	if (any)
+		off += snprintf(buf + off, len - off, "; ");
+}
+
+static void report(struct profile *p, struct stack_set *set, double elapsed)
+{
+	struct profile_stats st;
+	char lost[512] = "";
+
+	profile__stats(p, &st);
+	vigil_err("profile: %llu samples taken, %llu in the profile (%s, %.1f s)",
+		  (unsigned long long)st.samples, (unsigned long long)stack_set__total(set),
+		  profile__describe(p), elapsed);
+	print_lost("user stacks ", st.lost_user, lost, sizeof(lost));
+	print_lost("kernel stacks ", st.lost_kern, lost, sizeof(lost));
+	if (st.counts_full)
+		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost),
+			 "samples %llu (counts map full); ", (unsigned long long)st.counts_full);
+	if (lost[0]) {
+		lost[strlen(lost) - 2] = '\0';
+		vigil_err("profile: lost, kept as [lost ...] frames: %s", lost);
+	} else {
+		vigil_err("profile: no stack lost");
+	}
+	if (st.truncated)
+		vigil_err("profile: %llu samples had stacks deeper than 127 frames, cut and "
+			  "marked [truncated]",
+			  (unsigned long long)st.truncated);
+	if (st.idle && !p)
+		return;
+	vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
+		   (unsigned long long)st.idle);
+}
+
+static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
+			 struct stack_set *set, struct profile *p, double elapsed)
+{
+	char what[256], title[512];
+	struct summary_opts so = {.unit = "samples", .top = 15};
+	int err;
+
+	err = folded__write(out->f, set);
+	if (!err)
+		err = outfile__commit(out);
+	if (err || !a->summary)
+		return err;
+	describe_target(a, what, sizeof(what));
+	snprintf(title, sizeof(title), "vigil profile: %s, on-CPU, %s, %.1f s", what,
+		 profile__describe(p), elapsed);
+	so.title = title;
+	err = summary__write(sum->f, set, &so);
+	if (!err)
+		err = outfile__commit(sum);
+	return err;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	struct profile_args a = {};
+	struct outfile out = {}, sum = {};
+	struct stack_set *set = NULL;
+	struct symbolizer *sym = NULL;
+	struct profile *p = NULL;
+	struct symbolizer_opts so = {.warn = true};
+	sigset_t stop_sigs, old_sigs;
+	double elapsed = 0;
+	int ret, status = 0;
+
+	ret = profile_parse_args(argc, argv, &a);
+	if (ret) {
+		if (ret < 0)
+			usage(stdout);
+		return ret < 0 ? EXIT_OK : ret;
+	}
+	if (check_privileges() || check_btf())
+		return EXIT_RUNTIME;
+	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
+		return EXIT_RUNTIME;
+
+	ret = EXIT_RUNTIME;
+	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary)))
+		goto cleanup;
+	set = stack_set__new();
+	sym = symbolizer__new(&so);
+	if (!set || !sym) {
+		vigil_err("profile: out of memory");
+		goto cleanup;
+	}
+	if (a.command && target__spawn(&a.target, a.command)) {
+		vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
+		goto cleanup;
+	}
+	a.opts.pids = a.target.pids;
+	a.opts.npids = a.target.npids;
+	a.opts.follow_forks = a.command != NULL;
+	p = profile__new(&a.opts);
+	if (!p || profile__attach(p))
+		goto cleanup;
+
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_sigs, &old_sigs);
+	if (a.command && target__release(&a.target, a.command[0]))
+		goto cleanup;
+	if (run(&a, p, set, sym, &stop_sigs, &elapsed)) {
+		vigil_err("profile: failed to read the kernel's counts: %s", strerror(errno));
+		goto cleanup;
+	}
+	if (write_outputs(&a, &out, &sum, set, p, elapsed))
+		goto cleanup;
+	report(p, set, elapsed);
+	ret = EXIT_OK;
+cleanup:
+	status = target__finish(&a.target);
+	profile__free(p);
+	symbolizer__free(sym);
+	stack_set__free(set);
+	outfile__abort(&sum);
+	outfile__abort(&out);
+	return ret == EXIT_OK && a.command ? status : ret;
+}

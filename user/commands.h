@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* commands.h: the sub-commands main() dispatches to; each returns vigil's exit status. */
+#ifndef VIGIL_COMMANDS_H
+#define VIGIL_COMMANDS_H
+
+#include "profile.h"
+#include "target.h"
+
+int cmd_profile(int argc, char **argv);
+
+/* What "vigil profile" was asked to do. */
+struct profile_args {
+	struct profile_opts opts;
+	struct target target;
+	const char *output;
+	const char *summary;
+	char **command;
+	const char *pid_arg;
+};
+
+/*
+ * Parse the arguments of "vigil profile" (argv[0] is "profile") into a,
+ * which must be zeroed. Returns 0; -1 for --help; EXIT_USAGE after printing
+ * a one-line reason.
+ */
+int profile_parse_args(int argc, char **argv, struct profile_args *a);
+
+#endif /* VIGIL_COMMANDS_H */

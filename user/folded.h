@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* folded.h: the folded-stack sink read by flamegraph.pl, inferno and speedscope. */
+#ifndef VIGIL_FOLDED_H
+#define VIGIL_FOLDED_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+struct stack_set;
+
+/*
+ * Write one line per distinct stack, "frame;frame;... VALUE", outermost
+ * frame first, sorted. Returns 0 or -EIO.
+ */
+int folded__write(FILE *f, struct stack_set *set);
+
+/*
+ * Copy name into out (size len), made safe for one folded frame: ';'
+ * becomes ':', line breaks and other control characters become ' ', and an
+ * empty name becomes "[unknown]". Returns out.
+ */
+char *folded__sanitize(const char *name, char *out, size_t len);
+
+#endif /* VIGIL_FOLDED_H */

@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: GPL-2.0
+/* profile.c: loads the on-CPU sampler, opens its perf events, drains its double-buffered maps. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "profile.h"
+#include "profile_defs.h"
+#include "profile.skel.h"
+#include "stacks.h"
+#include "strtab.h"
+#include "symbolizer.h"
+#include "util.h"
+
+/* A CPU count beyond any machine we expect; CPUs past it are not sampled. */
+#define MAX_CPUS 4096
+
+struct drained {
+	struct profile_key key;
+	__u64 count;
+};
+
+struct profile {
+	struct profile_bpf *skel;
+	struct profile_opts opts;
+	int *pefds;
+	struct bpf_link **links;
+	int nevents;
+	int ncpus;
+	bool hardware;
+	__u32 stack_entries, count_entries;
+	__u64 counts_full_seen; /* counts_full already turned into placeholders */
+	struct profile_stats lost; /* what draining found: lost and truncated stacks */
+	struct drained *keys;   /* drain scratch */
+	size_t keys_cap;
+	char desc[160];
+};
+
+static __u32 pow2_at_least(__u64 n)
+{
+	__u32 p = 1;
+
+	while (p < n && p < (1U << 30))
+		p <<= 1;
+	return p;
+}
+
+static __u64 clamp_u64(__u64 v, __u64 lo, __u64 hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * Map sizes follow from the rate and the CPU count. Each buffer holds one
+ * drain interval (at most a second): up to freq * ncpus samples, so twice
+ * that many stack ids. A stack map cannot chain colliding stacks (a second
+ * stack whose hash lands in a taken bucket is refused with EEXIST, and
+ * counted), so it is kept at 16 buckets per possible id, within a ceiling
+ * of 32768 entries (32 MiB) per buffer.
+ */
+static void size_maps(struct profile *p)
+{
+	__u64 per_buffer = (__u64)p->opts.freq * p->ncpus;
+
+	p->stack_entries = pow2_at_least(clamp_u64(per_buffer * 2 * 16, 2048, 32768));
+	p->count_entries = pow2_at_least(clamp_u64(per_buffer * 2, 1024, 65536));
+}
+
+/* libbpf's own messages only with -vv; vigil says what failed in one line. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (vigil_verbose < 2)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int read_max_sample_rate(unsigned long *out)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%lu", out) == 1;
+	fclose(f);
+	return ok ? 0 : -EINVAL;
+}
+
+struct profile *profile__new(const struct profile_opts *opts)
+{
+	bool mask[MAX_CPUS];
+	struct profile *p;
+	unsigned long max_rate;
+	int err;
+
+	libbpf_set_print(libbpf_print);
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p->opts = *opts;
+	p->ncpus = online_cpus(mask, MAX_CPUS);
+	if (p->ncpus <= 0) {
+		vigil_err("/sys/devices/system/cpu/online: cannot read the online CPUs");
+		err = -EINVAL;
+		goto fail;
+	}
+	if (!read_max_sample_rate(&max_rate) && opts->freq > max_rate) {
+		vigil_err("-F %lu: above the kernel's limit of %lu Hz "
+			  "(kernel.perf_event_max_sample_rate)",
+			  opts->freq, max_rate);
+		err = -ERANGE;
+		goto fail;
+	}
+	size_maps(p);
+
+	p->skel = profile_bpf__open();
+	if (!p->skel) {
+		err = -errno;
+		vigil_err("profile: failed to open BPF object: %s", strerror(errno));
+		goto fail;
+	}
+	p->skel->rodata->filter_tgid = opts->npids > 0;
+	p->skel->rodata->follow_forks = opts->follow_forks;
+	p->skel->rodata->include_idle = opts->idle;
+	p->skel->rodata->want_user = opts->user;
+	p->skel->rodata->want_kernel = opts->kernel;
+	bpf_program__set_autoload(p->skel->progs.profile_fork, opts->follow_forks);
+	bpf_map__set_max_entries(p->skel->maps.stacks0, p->stack_entries);
+	bpf_map__set_max_entries(p->skel->maps.stacks1, p->stack_entries);
+	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
+	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
+
+	err = profile_bpf__load(p->skel);
+	if (err) {
+		vigil_err("profile: failed to load BPF programs: %s (-vv shows libbpf's log)",
+			  strerror(-err));
+		goto fail;
+	}
+	for (int i = 0; i < opts->npids; i++) {
+		__u32 tgid = opts->pids[i];
+		__u8 one = 1;
+
+		err = bpf_map__update_elem(p->skel->maps.targets, &tgid, sizeof(tgid), &one,
+					   sizeof(one), BPF_ANY);
+		if (err) {
+			vigil_err("profile: pid %u: cannot add to targets: %s", tgid,
+				  strerror(-err));
+			goto fail;
+		}
+	}
+	vigil_info(1, "profile: maps: %u stack ids and %u counts per buffer, two buffers",
+		   p->stack_entries, p->count_entries);
+	return p;
+fail:
+	profile__free(p);
+	errno = -err;
+	return NULL;
+}
+
+static int open_event(bool hardware, unsigned long freq, int cpu)
+{
+	struct perf_event_attr attr = {
+		.size = sizeof(attr),
+		.type = hardware ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+		.config = hardware ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = freq,
+	};
+
+	return syscall(SYS_perf_event_open, &attr, -1 /* every task */, cpu, -1 /* no group */,
+		       PERF_FLAG_FD_CLOEXEC);
+}
+
+/*
+ * One event per online CPU. Hardware cycles where a PMU exists; many VMs
+ * have none (ENOENT, EOPNOTSUPP, ENODEV), and then the cpu-clock software
+ * event, which ticks on an hrtimer and needs no PMU.
+ */
+int profile__attach(struct profile *p)
+{
+	bool mask[MAX_CPUS];
+	int err;
+
+	online_cpus(mask, MAX_CPUS);
+	p->pefds = calloc(MAX_CPUS, sizeof(*p->pefds));
+	p->links = calloc(MAX_CPUS, sizeof(*p->links));
+	if (!p->pefds || !p->links)
+		return -ENOMEM;
+
+	p->hardware = true;
+	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
+		int fd;
+
+		if (!mask[cpu])
+			continue;
+		fd = open_event(p->hardware, p->opts.freq, cpu);
+		if (fd < 0 && p->hardware && p->nevents == 0) {
+			vigil_info(1, "profile: hardware cycles event unavailable (%s); "
+				      "using the cpu-clock software event",
+				   strerror(errno));
+			p->hardware = false;
+			fd = open_event(p->hardware, p->opts.freq, cpu);
+		}
+		if (fd < 0) {
+			err = -errno;
+			vigil_err("profile: cpu %d: perf_event_open failed: %s", cpu,
+				  strerror(errno));
+			return err;
+		}
+		p->pefds[p->nevents] = fd;
+		p->links[p->nevents] =
+			bpf_program__attach_perf_event(p->skel->progs.profile_sample, fd);
+		if (!p->links[p->nevents]) {
+			err = -errno;
+			vigil_err("profile: cpu %d: cannot attach to perf event: %s", cpu,
+				  strerror(errno));
+			close(fd);
+			return err;
+		}
+		p->nevents++;
+	}
+	if (p->opts.follow_forks) {
+		p->skel->links.profile_fork = bpf_program__attach(p->skel->progs.profile_fork);
+		if (!p->skel->links.profile_fork) {
+			err = -errno;
+			vigil_err("profile: cannot attach raw_tp/sched_process_fork: %s",
+				  strerror(-err));
+			return err;
+		}
+	}
+	snprintf(p->desc, sizeof(p->desc), "%s, %lu Hz, %d CPUs",
+		 p->hardware ? "hardware cycles" : "cpu-clock", p->opts.freq, p->nevents);
+	vigil_info(1, "profile: attached to %s (one perf event per online CPU)%s", p->desc,
+		   p->opts.follow_forks ? "; following forks on raw_tp/sched_process_fork" : "");
+	return 0;
+}
+
+const char *profile__describe(const struct profile *p)
+{
+	return p->desc;
+}
+
+static int lost_index(int err)
+{
+	return err == -EFAULT ? PROFILE_LOST_EFAULT
+	       : err == -EEXIST ? PROFILE_LOST_EEXIST
+				: PROFILE_LOST_OTHER;
+}
+
+/* Read every key of the idle counts map into p->keys; returns how many or -errno. */
+static long collect_counts(struct profile *p, int fd)
+{
+	struct profile_key key, *prev = NULL;
+	long n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if ((size_t)n == p->keys_cap) {
+			size_t cap = p->keys_cap ? p->keys_cap * 2 : 1024;
+			struct drained *k = realloc(p->keys, cap * sizeof(*k));
+
+			if (!k)
+				return -ENOMEM;
+			p->keys = k;
+			p->keys_cap = cap;
+		}
+		p->keys[n].key = key;
+		if (bpf_map_lookup_elem(fd, &key, &p->keys[n].count))
+			continue; /* cannot happen: nothing writes this buffer now */
+		prev = &p->keys[n].key;
+		n++;
+	}
+	return n;
+}
+
+/* Empty a map whose keys are all visited by get_next_key from the start. */
+static void clear_map(int fd, size_t key_size)
+{
+	char key[sizeof(struct profile_key)];
+
+	if (key_size > sizeof(key))
+		return;
+	while (bpf_map_get_next_key(fd, NULL, key) == 0) {
+		if (bpf_map_delete_elem(fd, key))
+			break;
+	}
+}
+
+struct frames {
+	const char *v[2 * PROFILE_MAX_DEPTH + 4];
+	size_t n;
+};
+
+static int push(struct frames *fr, struct strtab *names, const char *s)
+{
+	const char *name = strtab__intern(names, s);
+
+	if (!name)
+		return -ENOMEM;
+	fr->v[fr->n++] = name;
+	return 0;
+}
+
+/* Number of frames in a stack map value (the kernel zero-fills the rest). */
+static int depth_of(const __u64 *ips)
+{
+	int n = 0;
+
+	while (n < PROFILE_MAX_DEPTH && ips[n])
+		n++;
+	return n;
+}
+
+static int add_user(struct profile *p, struct frames *fr, struct strtab *names,
+		    struct symbolizer *sym, int fd, const struct drained *d)
+{
+	__u64 ips[PROFILE_MAX_DEPTH] = {};
+	__s32 id = d->key.user_stack_id;
+	bool in_kernel = d->key.kern_stack_id != PROFILE_NO_STACK;
+	int n, err;
+
+	if (id == PROFILE_NO_STACK)
+		return 0;
+	if (id < 0 || bpf_map_lookup_elem(fd, &id, ips)) {
+		p->lost.lost_user[lost_index(id < 0 ? id : -ENOENT)] += d->count;
+		return push(fr, names, "[lost user stack]");
+	}
+	n = depth_of(ips);
+	if (n == PROFILE_MAX_DEPTH) {
+		p->lost.truncated += d->count;
+		err = push(fr, names, "[truncated]");
+		if (err)
+			return err;
+	}
+	/*
+	 * Outermost first. Every frame but the innermost is a return address;
+	 * so is the innermost when the thread was in the kernel, where the
+	 * user stack ends at the instruction after the syscall.
+	 */
+	for (int i = n - 1; i >= 0; i--) {
+		const char *name = symbolizer__user(sym, d->key.tgid, ips[i], i > 0 || in_kernel);
+
+		if (!name || (err = push(fr, names, name)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int add_kernel(struct profile *p, struct frames *fr, struct strtab *names,
+		      struct symbolizer *sym, int fd, const struct drained *d)
+{
+	__u64 ips[PROFILE_MAX_DEPTH] = {};
+	__s32 id = d->key.kern_stack_id;
+	char buf[512];
+	int n, err;
+
+	if (id == PROFILE_NO_STACK)
+		return 0;
+	if (id < 0 || bpf_map_lookup_elem(fd, &id, ips)) {
+		p->lost.lost_kern[lost_index(id < 0 ? id : -ENOENT)] += d->count;
+		return push(fr, names, "[lost kernel stack]");
+	}
+	n = depth_of(ips);
+	if (n == PROFILE_MAX_DEPTH) {
+		p->lost.truncated += d->count;
+		if ((err = push(fr, names, "[truncated]_[k]")))
+			return err;
+	}
+	for (int i = n - 1; i >= 0; i--) {
+		const char *name = symbolizer__kernel(sym, i > 0 ? ips[i] - 1 : ips[i]);
+
+		if (!name)
+			return -ENOMEM;
+		snprintf(buf, sizeof(buf), "%s_[k]", name);
+		if ((err = push(fr, names, buf)))
+			return err;
+	}
+	return 0;
+}
+
+static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
+{
+	struct profile_stats now;
+	const char *frame;
+	__u64 delta;
+
+	profile__stats(p, &now);
+	delta = now.counts_full - p->counts_full_seen;
+	if (!delta)
+		return 0;
+	p->counts_full_seen = now.counts_full;
+	frame = strtab__intern(stack_set__strtab(set), "[lost sample: counts map full]");
+	return frame ? stack_set__add(set, &frame, 1, delta) : -ENOMEM;
+}
+
+int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym)
+{
+	struct strtab *names = stack_set__strtab(set);
+	struct timespec grace = {0, 2 * 1000 * 1000};
+	int counts_fd, stacks_fd, err = 0;
+	__u32 idle = p->skel->bss->active;
+	long n;
+
+	/*
+	 * Flip, then wait out the programs that read the old index: they run
+	 * in interrupt context with preemption off, for microseconds, so two
+	 * milliseconds is ample.
+	 */
+	__atomic_store_n(&p->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
+	nanosleep(&grace, NULL);
+
+	counts_fd = bpf_map__fd(idle ? p->skel->maps.counts1 : p->skel->maps.counts0);
+	stacks_fd = bpf_map__fd(idle ? p->skel->maps.stacks1 : p->skel->maps.stacks0);
+	n = collect_counts(p, counts_fd);
+	if (n < 0)
+		return n;
+	for (long i = 0; i < n && !err; i++) {
+		const struct drained *d = &p->keys[i];
+		struct frames fr = {.n = 0};
+		char comm[PROFILE_COMM_LEN + 1];
+
+		memcpy(comm, d->key.comm, PROFILE_COMM_LEN);
+		comm[PROFILE_COMM_LEN] = '\0';
+		err = push(&fr, names, comm[0] ? comm : "[unknown]");
+		if (!err)
+			err = add_user(p, &fr, names, sym, stacks_fd, d);
+		if (!err)
+			err = add_kernel(p, &fr, names, sym, stacks_fd, d);
+		if (!err)
+			err = stack_set__add(set, fr.v, fr.n, d->count);
+	}
+	clear_map(counts_fd, sizeof(struct profile_key));
+	clear_map(stacks_fd, sizeof(__u32));
+	if (!err)
+		err = add_placeholder_for_full(p, set);
+	return err;
+}
+
+void profile__stats(struct profile *p, struct profile_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+
+	*out = p->lost;
+	out->samples = out->idle = out->counts_full = 0;
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (__u32 idx = 0; idx < PROFILE_STAT_MAX; idx++) {
+		__u64 sum = 0;
+
+		if (bpf_map__lookup_elem(p->skel->maps.stats, &idx, sizeof(idx), vals,
+					 ncpu * sizeof(*vals), 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+		if (idx == PROFILE_STAT_SAMPLES)
+			out->samples = sum;
+		else if (idx == PROFILE_STAT_IDLE)
+			out->idle = sum;
+		else if (idx == PROFILE_STAT_COUNTS_FULL)
+			out->counts_full = sum;
+	}
+	free(vals);
+}
+
+void profile__free(struct profile *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->nevents; i++) {
+		bpf_link__destroy(p->links[i]);
+		close(p->pefds[i]);
+	}
+	free(p->links);
+	free(p->pefds);
+	profile_bpf__destroy(p->skel);
+	free(p->keys);
+	free(p);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * profile.h: the on-CPU sampling collector (bpf/profile.bpf.c and its loader).
+ *
+ * It opens one sampling perf event per online CPU, counts stacks in the
+ * kernel, and drains them into a stack set: comm, then user frames
+ * outermost first, then kernel frames suffixed "_[k]". It knows nothing of
+ * output formats.
+ */
+#ifndef VIGIL_PROFILE_H_USER
+#define VIGIL_PROFILE_H_USER
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct stack_set;
+struct symbolizer;
+struct profile;
+
+struct profile_opts {
+	unsigned long freq;        /* samples per second per CPU */
+	unsigned long duration_s;  /* 0: until stopped; sizes the maps */
+	const int *pids;           /* tgids to sample; NULL or npids 0: every task */
+	int npids;
+	bool follow_forks;         /* processes forked by a target become targets */
+	bool user, kernel;         /* which stacks to walk */
+	bool idle;                 /* keep samples of the idle task */
+};
+
+struct profile_stats {
+	__u64 samples;       /* samples of targeted tasks, all in the profile */
+	__u64 idle;          /* idle samples (excluded unless opts.idle) */
+	__u64 counts_full;   /* samples whose stacks had no room; placeholders */
+	__u64 lost_user[3];  /* user stack walks failed: EFAULT, EEXIST, other */
+	__u64 lost_kern[3];  /* the same for kernel stacks */
+	__u64 truncated;     /* stacks cut at PROFILE_MAX_DEPTH frames */
+};
+
+/* Indexes of lost_user[] and lost_kern[]. */
+enum { PROFILE_LOST_EFAULT, PROFILE_LOST_EEXIST, PROFILE_LOST_OTHER };
+
+/* Open and load; returns NULL and sets errno after printing why. */
+struct profile *profile__new(const struct profile_opts *opts);
+/* Open the perf events and attach. Returns 0 or -errno after printing. */
+int profile__attach(struct profile *p);
+/*
+ * Move everything counted so far into set, naming frames with sym.
+ * Switches the kernel side to its other buffer first, so sampling goes on.
+ */
+int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym);
+void profile__stats(struct profile *p, struct profile_stats *out);
+/* How the sampler was set up, for -v and the summary: "cpu-clock, 99 Hz, 2 CPUs". */
+const char *profile__describe(const struct profile *p);
+void profile__free(struct profile *p);
+
+#endif /* VIGIL_PROFILE_H_USER */

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/* stacks.c: a hash table of distinct stacks with values, keyed by their frame pointers. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "stacks.h"
+#include "strtab.h"
+
+struct stack_set {
+	struct stack **slots; /* open addressing, linear probing */
+	size_t cap, count;
+	__u64 total;
+	struct stack **sorted;
+	struct strtab *names;
+};
+
+struct stack_set *stack_set__new(void)
+{
+	struct stack_set *set = calloc(1, sizeof(*set));
+
+	if (!set)
+		return NULL;
+	set->cap = 1024;
+	set->slots = calloc(set->cap, sizeof(*set->slots));
+	set->names = strtab__new();
+	if (!set->slots || !set->names) {
+		stack_set__free(set);
+		return NULL;
+	}
+	return set;
+}
+
+void stack_set__free(struct stack_set *set)
+{
+	if (!set)
+		return;
+	for (size_t i = 0; set->slots && i < set->cap; i++)
+		free(set->slots[i]);
+	free(set->slots);
+	free(set->sorted);
+	strtab__free(set->names);
+	free(set);
+}
+
+struct strtab *stack_set__strtab(struct stack_set *set)
+{
+	return set->names;
+}
+
+static size_t slot_of(const struct stack_set *set, const char *const *frames, size_t depth)
+{
+	return vigil_hash_bytes(frames, depth * sizeof(*frames), depth) & (set->cap - 1);
+}
+
+static int grow(struct stack_set *set)
+{
+	struct stack **old = set->slots;
+	size_t old_cap = set->cap;
+
+	set->slots = calloc(old_cap * 2, sizeof(*set->slots));
+	if (!set->slots) {
+		set->slots = old;
+		return -ENOMEM;
+	}
+	set->cap = old_cap * 2;
+	for (size_t i = 0; i < old_cap; i++) {
+		struct stack *st = old[i];
+		size_t j;
+
+		if (!st)
+			continue;
+		j = slot_of(set, st->frames, st->depth);
+		while (set->slots[j])
+			j = (j + 1) & (set->cap - 1);
+		set->slots[j] = st;
+	}
+	free(old);
+	return 0;
+}
+
+int stack_set__add(struct stack_set *set, const char *const *frames, size_t depth, __u64 value)
+{
+	struct stack *st;
+	size_t i;
+
+	if ((set->count + 1) * 2 > set->cap && grow(set))
+		return -ENOMEM;
+	for (i = slot_of(set, frames, depth); (st = set->slots[i]); i = (i + 1) & (set->cap - 1)) {
+		if (st->depth == depth && !memcmp(st->frames, frames, depth * sizeof(*frames))) {
+			st->value += value;
+			set->total += value;
+			return 0;
+		}
+	}
+	st = malloc(sizeof(*st) + depth * sizeof(*frames));
+	if (!st)
+		return -ENOMEM;
+	st->value = value;
+	st->depth = depth;
+	memcpy(st->frames, frames, depth * sizeof(*frames));
+	set->slots[i] = st;
+	set->count++;
+	set->total += value;
+	free(set->sorted);
+	set->sorted = NULL;
+	return 0;
+}
+
+size_t stack_set__count(const struct stack_set *set)
+{
+	return set->count;
+}
+
+__u64 stack_set__total(const struct stack_set *set)
+{
+	return set->total;
+}
+
+static int cmp_stacks(const void *pa, const void *pb)
+{
+	const struct stack *a = *(struct stack *const *)pa, *b = *(struct stack *const *)pb;
+	size_t n = a->depth < b->depth ? a->depth : b->depth;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = strcmp(a->frames[i], b->frames[i]);
+
+		if (c)
+			return c;
+	}
+	return (a->depth > b->depth) - (a->depth < b->depth);
+}
+
+struct stack **stack_set__sorted(struct stack_set *set)
+{
+	size_t n = 0;
+
+	free(set->sorted);
+	set->sorted = malloc((set->count + 1) * sizeof(*set->sorted));
+	if (!set->sorted)
+		return NULL;
+	for (size_t i = 0; i < set->cap; i++) {
+		if (set->slots[i])
+			set->sorted[n++] = set->slots[i];
+	}
+	set->sorted[n] = NULL;
+	qsort(set->sorted, n, sizeof(*set->sorted), cmp_stacks);
+	return set->sorted;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* summary.h: a short text report of a profile: top threads and functions with their shares. */
+#ifndef VIGIL_SUMMARY_H
+#define VIGIL_SUMMARY_H
+
+#include <stdio.h>
+
+struct stack_set;
+
+struct summary_opts {
+	const char *title; /* first line, such as what was profiled and how */
+	const char *unit;  /* "samples" or "us" */
+	int top;           /* rows per table */
+};
+
+/*
+ * Print the top thread names (the outermost frame of every stack) by value,
+ * and the top functions by self value (innermost frame) with their total
+ * value (stacks that hold the function at least once). Returns 0 or -errno.
+ */
+int summary__write(FILE *f, struct stack_set *set, const struct summary_opts *opts);
+
+#endif /* VIGIL_SUMMARY_H */

@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0
+/* target.c: validates PIDs, starts a command gated on a pipe, and tells when targets are gone. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include "target.h"
+#include "util.h"
+
+/* Tgid and state of a task from /proc/PID/status; state 'Z' is a zombie. */
+static int read_status(int pid, int *tgid, char *state)
+{
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	*tgid = 0;
+	*state = '?';
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Tgid:", 5))
+			*tgid = atoi(line + 5);
+		else if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", state);
+	}
+	fclose(f);
+	return 0;
+}
+
+int target__check_pids(const int *pids, int npids)
+{
+	for (int i = 0; i < npids; i++) {
+		int tgid;
+		char state;
+
+		if (read_status(pids[i], &tgid, &state) || state == 'Z' || state == 'X') {
+			vigil_err("pid %d: no such process", pids[i]);
+			return -ESRCH;
+		}
+		if (tgid != pids[i]) {
+			vigil_err("pid %d: is a thread of process %d; -p takes process IDs "
+				  "(all threads are profiled)",
+				  pids[i], tgid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int target__spawn(struct target *t, char *const argv[])
+{
+	int gate[2], report[2];
+	pid_t pid;
+
+	if (pipe2(gate, O_CLOEXEC))
+		return -errno;
+	if (pipe2(report, O_CLOEXEC)) {
+		close(gate[0]);
+		close(gate[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(gate[0]);
+		close(gate[1]);
+		close(report[0]);
+		close(report[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char c;
+		int err;
+
+		close(gate[1]);
+		close(report[0]);
+		/* EOF here means vigil gave up: do not run the command. */
+		if (read(gate[0], &c, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		err = errno;
+		if (write(report[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(gate[0]);
+	close(report[1]);
+	t->child = pid;
+	t->gate_fd = gate[1];
+	t->exec_fd = report[0];
+	t->pids[0] = pid;
+	t->npids = 1;
+	return 0;
+}
+
+int target__release(struct target *t, const char *name)
+{
+	int err = 0;
+	ssize_t n;
+
+	if (write(t->gate_fd, "g", 1) != 1)
+		err = -errno;
+	close(t->gate_fd);
+	t->gate_fd = -1;
+	if (!err) {
+		/* The report pipe closes on a successful exec, or carries errno. */
+		n = read(t->exec_fd, &err, sizeof(err));
+		err = n == sizeof(err) ? -err : 0;
+	}
+	close(t->exec_fd);
+	t->exec_fd = -1;
+	if (err) {
+		vigil_err("%s: cannot run: %s", name, strerror(-err));
+		waitpid(t->child, NULL, 0);
+		t->child = 0;
+	}
+	return err;
+}
+
+static bool pid_alive(int pid)
+{
+	int tgid;
+	char state;
+
+	return read_status(pid, &tgid, &state) == 0 && state != 'Z' && state != 'X';
+}
+
+bool target__alive(struct target *t)
+{
+	if (t->child) {
+		if (t->child_exited)
+			return false;
+		if (waitpid(t->child, &t->child_status, WNOHANG) == t->child) {
+			t->child_exited = true;
+			return false;
+		}
+		return true;
+	}
+	for (int i = 0; i < t->npids; i++) {
+		if (pid_alive(t->pids[i]))
+			return true;
+	}
+	return false;
+}
+
+int target__finish(struct target *t)
+{
+	if (!t->child)
+		return 0;
+	if (!t->child_exited) {
+		if (waitpid(t->child, &t->child_status, WNOHANG) != t->child) {
+			kill(t->child, SIGTERM);
+			waitpid(t->child, &t->child_status, 0);
+			t->child_exited = true;
+			return 0;
+		}
+		t->child_exited = true;
+	}
+	if (WIFEXITED(t->child_status))
+		return WEXITSTATUS(t->child_status);
+	if (WIFSIGNALED(t->child_status))
+		return 128 + WTERMSIG(t->child_status);
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* target.h: what a command profiles: processes by PID, or a command it starts and follows. */
+#ifndef VIGIL_TARGET_H
+#define VIGIL_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#define TARGET_MAX_PIDS 1024
+
+struct target {
+	int pids[TARGET_MAX_PIDS]; /* tgids; for a command, its pid */
+	int npids;
+	pid_t child;    /* the command vigil started, or 0 */
+	int gate_fd;    /* write end of the pipe the child waits on before exec */
+	int exec_fd;    /* read end: errno from a failed exec, EOF on success */
+	int child_status;
+	bool child_exited;
+};
+
+/*
+ * Check that every pid names a live process and is a process, not one of
+ * its threads. Returns 0, or -ESRCH / -EINVAL after printing which.
+ */
+int target__check_pids(const int *pids, int npids);
+
+/*
+ * Fork argv[0] with argv, stopped before exec until target__release(), so
+ * the collector is attached before its first instruction.
+ */
+int target__spawn(struct target *t, char *const argv[]);
+/* Let the child exec. Returns 0, or -errno (with a message) if exec failed. */
+int target__release(struct target *t, const char *name);
+
+/* True while some target lives: the child not yet reaped, or any pid alive. */
+bool target__alive(struct target *t);
+
+/*
+ * The child, if still running, is sent SIGTERM and reaped. Returns the
+ * exit status vigil should give for it: its exit code, 128 + signal, or 0
+ * if vigil had to stop it or there is no child.
+ */
+int target__finish(struct target *t);
+
+#endif /* VIGIL_TARGET_H */

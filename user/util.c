@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0
+/* util.c: messages, number parsing, privilege and BTF checks, CPU lists, atomic output files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include "util.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+int vigil_verbose;
+
+static void vmsg(const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "vigil: %s\n", line);
+}
+
+void vigil_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+void vigil_info(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vigil_verbose < level)
+		return;
+	va_start(ap, fmt);
+	vmsg(fmt, ap);
+	va_end(ap);
+}
+
+int parse_ulong(const char *s, unsigned long min, unsigned long max, const char *what,
+		unsigned long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') {
+		vigil_err("%s: '%s' is not a number", what, s ? s : "");
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end) {
+		vigil_err("%s: '%s' is not a number", what, s);
+		return -EINVAL;
+	}
+	if (errno == ERANGE || v < min || v > max) {
+		vigil_err("%s: %s is out of range (%lu to %lu)", what, s, min, max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_pid_list(const char *s, int *pids, int max)
+{
+	char *copy = strdup(s), *tok, *save = NULL;
+	int n = 0, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		unsigned long v;
+
+		if (n == max) {
+			vigil_err("-p: more than %d processes", max);
+			err = -E2BIG;
+			break;
+		}
+		err = parse_ulong(tok, 1, INT_MAX, "-p", &v);
+		if (err)
+			break;
+		pids[n++] = (int)v;
+	}
+	if (!err && n == 0) {
+		vigil_err("-p: no PID given");
+		err = -EINVAL;
+	}
+	free(copy);
+	return err ? err : n;
+}
+
+int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2] = {};
+	bool bpf, perfmon, admin;
+
+	if (geteuid() == 0)
+		return 0;
+	if (syscall(SYS_capget, &hdr, data)) {
+		vigil_err("capget: %s", strerror(errno));
+		return -errno;
+	}
+#define HAS_CAP(c) (data[(c) / 32].effective & (1U << ((c) % 32)))
+	admin = HAS_CAP(CAP_SYS_ADMIN);
+	bpf = HAS_CAP(CAP_BPF) || admin;
+	perfmon = HAS_CAP(CAP_PERFMON) || admin;
+#undef HAS_CAP
+	if (bpf && perfmon)
+		return 0;
+	vigil_err("permission denied: needs root, or CAP_BPF and CAP_PERFMON (missing: %s%s%s)",
+		  bpf ? "" : "CAP_BPF", !bpf && !perfmon ? ", " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+int check_btf(void)
+{
+	const char *path = "/sys/kernel/btf/vmlinux";
+
+	if (access(path, R_OK) == 0)
+		return 0;
+	vigil_err("kernel BTF not found: %s: %s (vigil needs a kernel built with "
+		  "CONFIG_DEBUG_INFO_BTF=y)",
+		  path, strerror(errno));
+	return -ENOENT;
+}
+
+int parse_cpu_list(const char *s, bool *mask, int n)
+{
+	int count = 0;
+
+	memset(mask, 0, n * sizeof(*mask));
+	while (*s && *s != '\n') {
+		char *end;
+		long a = strtol(s, &end, 10), b;
+
+		if (end == s || a < 0)
+			return -EINVAL;
+		b = a;
+		s = end;
+		if (*s == '-') {
+			b = strtol(s + 1, &end, 10);
+			if (end == s + 1 || b < a)
+				return -EINVAL;
+			s = end;
+		}
+		for (long c = a; c <= b && c < n; c++) {
+			if (!mask[c])
+				count++;
+			mask[c] = true;
+		}
+		if (*s == ',')
+			s++;
+		else if (*s && *s != '\n')
+			return -EINVAL;
+	}
+	return count;
+}
+
+int online_cpus(bool *mask, int n)
+{
+	char buf[4096];
+	ssize_t len;
+	int fd, err;
+
+	fd = open("/sys/devices/system/cpu/online", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, sizeof(buf) - 1);
+	err = -errno;
+	close(fd);
+	if (len <= 0)
+		return len < 0 ? err : -EINVAL;
+	buf[len] = '\0';
+	return parse_cpu_list(buf, mask, n);
+}
+
+int outfile__open(struct outfile *o, const char *path)
+{
+	const char *slash;
+	int fd, err;
+
+	memset(o, 0, sizeof(*o));
+	if (!path) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = strdup(path);
+	slash = strrchr(path, '/');
+	if (!o->path || asprintf(&o->tmp, "%.*s.%s.vigil-XXXXXX", slash ? (int)(slash - path + 1) : 0,
+				 path, slash ? slash + 1 : path) < 0) {
+		o->tmp = NULL;
+		outfile__abort(o);
+		return -ENOMEM;
+	}
+	fd = mkstemp(o->tmp);
+	if (fd < 0) {
+		err = -errno;
+		vigil_err("%s: cannot write: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		outfile__abort(o);
+		return err;
+	}
+	fchmod(fd, 0644);
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		err = -errno;
+		close(fd);
+		outfile__abort(o);
+		return err;
+	}
+	return 0;
+}
+
+int outfile__commit(struct outfile *o)
+{
+	int err = 0;
+
+	if (!o->path)
+		return fflush(stdout) ? -errno : 0;
+	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
+		err = -errno ? -errno : -EIO;
+	if (fclose(o->f) && !err)
+		err = -errno;
+	o->f = NULL;
+	if (!err && rename(o->tmp, o->path))
+		err = -errno;
+	if (err) {
+		vigil_err("%s: cannot write: %s", o->path, strerror(-err));
+		outfile__abort(o);
+		return err;
+	}
+	free(o->tmp);
+	free(o->path);
+	o->tmp = o->path = NULL;
+	return 0;
+}
+
+void outfile__abort(struct outfile *o)
+{
+	if (o->f && o->f != stdout)
+		fclose(o->f);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	memset(o, 0, sizeof(*o));
+}
+
+unsigned long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* util.h: what every command shares: messages, checked numbers, privileges, CPUs, output files. */
+#ifndef VIGIL_UTIL_H
+#define VIGIL_UTIL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses shared by every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_RUNTIME = 1,
+	EXIT_USAGE = 2,
+};
+
+extern int vigil_verbose; /* 0 quiet, 1 -v, 2 -vv (libbpf too) */
+
+/* One line on stderr, prefixed "vigil: ". */
+void vigil_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Like vigil_err, only with -v (level 1) or -vv (level 2). */
+void vigil_info(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Parse s as a whole decimal number in [min, max]. On failure print
+ * "vigil: WHAT: ..." and return -EINVAL (or -ERANGE).
+ */
+int parse_ulong(const char *s, unsigned long min, unsigned long max, const char *what,
+		unsigned long *out);
+
+/*
+ * Parse a comma-separated PID list into pids (at most max). Returns the
+ * number parsed, or a negative errno after printing why.
+ */
+int parse_pid_list(const char *s, int *pids, int max);
+
+/*
+ * Root, or CAP_BPF and CAP_PERFMON in the effective set. Returns 0, or
+ * -EPERM after printing which capability is missing.
+ */
+int check_privileges(void);
+
+/* The kernel's BTF, which CO-RE needs. Returns 0 or -ENOENT after printing. */
+int check_btf(void);
+
+/*
+ * Parse a CPU list such as "0-3,5" (the format of
+ * /sys/devices/system/cpu/online) into mask[0..n). Returns the number of
+ * CPUs set, or -EINVAL.
+ */
+int parse_cpu_list(const char *s, bool *mask, int n);
+/* Online CPUs from sysfs into mask[0..n). Returns how many are online or -errno. */
+int online_cpus(bool *mask, int n);
+
+/*
+ * An output written once and completely: data goes to a temporary file in
+ * the destination's folder, renamed over the destination on commit. The
+ * temporary file is created at open, so an unwritable path fails before
+ * any work is done. A NULL path means stdout.
+ */
+struct outfile {
+	char *path;
+	char *tmp;
+	FILE *f;
+};
+
+int outfile__open(struct outfile *o, const char *path);
+/* Flush, close and rename into place. Returns 0 or -errno after printing. */
+int outfile__commit(struct outfile *o);
+/* Remove the temporary file; safe after commit and on a zeroed struct. */
+void outfile__abort(struct outfile *o);
+
+/* Monotonic time in nanoseconds. */
+unsigned long long now_ns(void);
+
+#endif /* VIGIL_UTIL_H */
