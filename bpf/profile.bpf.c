@@ -8,7 +8,7 @@
 
 #define PF_KTHREAD 0x00200000
 
-const volatile bool filter_tgid = false; /* only tgids in the targets map */
+const volatile bool filter_tgid = false;  /* only tgids in the targets map */
 const volatile bool follow_forks = false; /* children of targets become targets */
 const volatile bool include_idle = false;
 const volatile bool want_user = true;
@@ -18,17 +18,9 @@ const volatile bool want_kernel = true;
  * Two buffers, so the loader can drain one completely while samples go to
  * the other: it flips 'active', waits for programs already running to
  * finish, then reads and clears the idle buffer. Nothing is lost at the
- * edge and no stack id is freed while a count still refers to it.
+ * edge of a drain.
  */
 __u32 active = 0;
-
-#define STACK_MAP(name)                                                                            \
-	struct {                                                                                   \
-		__uint(type, BPF_MAP_TYPE_STACK_TRACE);                                            \
-		__uint(key_size, sizeof(__u32));                                                   \
-		__uint(value_size, PROFILE_MAX_DEPTH * sizeof(__u64));                             \
-		__uint(max_entries, 1024); /* resized by the loader */                             \
-	} name SEC(".maps")
 
 #define COUNTS_MAP(name)                                                                           \
 	struct {                                                                                   \
@@ -38,10 +30,16 @@ __u32 active = 0;
 		__uint(max_entries, 1024); /* resized by the loader */                             \
 	} name SEC(".maps")
 
-STACK_MAP(stacks0);
-STACK_MAP(stacks1);
 COUNTS_MAP(counts0);
 COUNTS_MAP(counts1);
+
+/* The key is built here: at 2 KiB it does not fit on the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct profile_key);
+	__uint(max_entries, 1);
+} scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -65,15 +63,21 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
-/* A stack id, PROFILE_NO_STACK when this side is not wanted, or -errno. */
-static __always_inline __s32 stack_id(void *ctx, void *map, bool expected, __u64 flags)
+/*
+ * Walk one side into buf: its frame count, or -errno. bpf_get_stack
+ * zero-fills what it does not write, also on failure; a side that is not
+ * walked is zeroed here, so equal stacks always make equal keys.
+ */
+static __always_inline __s32 walk(void *ctx, __u64 *buf, bool expected, __u64 flags)
 {
-	long id;
+	long n;
 
-	if (!expected)
+	if (!expected) {
+		__builtin_memset(buf, 0, PROFILE_MAX_DEPTH * sizeof(__u64));
 		return PROFILE_NO_STACK;
-	id = bpf_get_stackid(ctx, map, flags);
-	return (__s32)id;
+	}
+	n = bpf_get_stack(ctx, buf, PROFILE_MAX_DEPTH * sizeof(__u64), flags);
+	return n < 0 ? (__s32)n : (__s32)(n / sizeof(__u64));
 }
 
 SEC("perf_event")
@@ -81,12 +85,12 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
-	struct profile_key key = {};
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	bool in_kernel, kthread;
-	void *stacks, *counts;
 	__u64 one = 1, *count;
-	__u32 buf = active;
+	struct profile_key *key;
+	bool in_kernel, kthread;
+	__u32 zero = 0;
+	void *counts;
 
 	if (tid == 0 && !include_idle) {
 		stat_inc(PROFILE_STAT_IDLE);
@@ -95,27 +99,29 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
 		return 0;
 	stat_inc(PROFILE_STAT_SAMPLES);
-
-	stacks = buf ? (void *)&stacks1 : (void *)&stacks0;
-	counts = buf ? (void *)&counts1 : (void *)&counts0;
+	key = bpf_map_lookup_elem(&scratch, &zero);
+	if (!key)
+		return 0;
 
 	/* Kernel addresses have the top bit set on every 64-bit arch we run on. */
 	in_kernel = PT_REGS_IP(&ctx->regs) >> 63;
 	kthread = tid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD);
 
-	key.tgid = tgid;
-	key.user_stack_id = stack_id(ctx, stacks, want_user && !kthread, BPF_F_USER_STACK);
-	key.kern_stack_id = stack_id(ctx, stacks, want_kernel && in_kernel, 0);
-	bpf_get_current_comm(key.comm, sizeof(key.comm));
+	key->tgid = tgid;
+	key->pad = 0;
+	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
+	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
+	bpf_get_current_comm(key->comm, sizeof(key->comm));
 
-	count = bpf_map_lookup_elem(counts, &key);
+	counts = active ? (void *)&counts1 : (void *)&counts0;
+	count = bpf_map_lookup_elem(counts, key);
 	if (count) {
 		__sync_fetch_and_add(count, 1);
 		return 0;
 	}
-	if (bpf_map_update_elem(counts, &key, &one, BPF_NOEXIST)) {
+	if (bpf_map_update_elem(counts, key, &one, BPF_NOEXIST)) {
 		/* Another CPU may have inserted it just now. */
-		count = bpf_map_lookup_elem(counts, &key);
+		count = bpf_map_lookup_elem(counts, key);
 		if (count)
 			__sync_fetch_and_add(count, 1);
 		else

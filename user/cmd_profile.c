@@ -20,8 +20,6 @@
 #define DEFAULT_FREQ 99
 #define MAX_FREQ     10000
 #define MAX_DURATION 86400
-/* How often the kernel's buffers are drained into the profile. */
-#define DRAIN_INTERVAL_MS 1000
 
 static void usage(FILE *f)
 {
@@ -153,18 +151,19 @@ static void describe_target(const struct profile_args *a, char *buf, size_t len)
 
 /*
  * Sample until the duration ends, a signal arrives, or the targets are
- * gone, draining the kernel's buffers every DRAIN_INTERVAL_MS.
+ * gone, draining the kernel's buffers as often as the collector asks.
  */
 static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 	       struct symbolizer *sym, const sigset_t *stop_sigs, double *elapsed_s)
 {
 	unsigned long long start = now_ns(), deadline = 0, next_drain;
+	unsigned long long interval = profile__drain_interval_ms(p) * 1000000ULL;
 	bool follow = a->command || a->target.npids;
 	int err;
 
 	if (a->opts.duration_s)
 		deadline = start + a->opts.duration_s * 1000000000ULL;
-	next_drain = start + DRAIN_INTERVAL_MS * 1000000ULL;
+	next_drain = start + interval;
 	for (;;) {
 		unsigned long long now = now_ns(), wake = next_drain;
 		struct timespec ts;
@@ -198,21 +197,22 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 			err = profile__drain(p, set, sym);
 			if (err)
 				return err;
-			next_drain = now + DRAIN_INTERVAL_MS * 1000000ULL;
+			next_drain = now + interval;
 		}
 	}
 	*elapsed_s = (now_ns() - start) / 1e9;
+	profile__stop(p);
 	return profile__drain(p, set, sym);
 }
 
-static const char *lost_names[] = {"EFAULT", "EEXIST", "other"};
+static const char *lost_names[] = {"EFAULT", "other"};
 
-static void print_lost(const char *side, const __u64 lost[3], char *buf, size_t len)
+static void print_lost(const char *side, const __u64 lost[2], char *buf, size_t len)
 {
 	size_t off = strlen(buf);
 	bool any = false;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		if (!lost[i])
 			continue;
 		off += snprintf(buf + off, len - off, "%s%s %llu %s", any ? ", " : "",
@@ -249,8 +249,6 @@ static void report(struct profile *p, struct stack_set *set, double elapsed)
 		vigil_err("profile: %llu samples had stacks deeper than 127 frames, cut and "
 			  "marked [truncated]",
 			  (unsigned long long)st.truncated);
-	if (st.idle && !p)
-		return;
 	vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
 		   (unsigned long long)st.idle);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
@@ -34,7 +35,8 @@ struct profile {
 	int nevents;
 	int ncpus;
 	bool hardware;
-	__u32 stack_entries, count_entries;
+	__u32 count_entries;
+	unsigned int drain_ms;
 	__u64 counts_full_seen; /* counts_full already turned into placeholders */
 	struct profile_stats lost; /* what draining found: lost and truncated stacks */
 	struct drained *keys;   /* drain scratch */
@@ -51,25 +53,28 @@ static __u32 pow2_at_least(__u64 n)
 	return p;
 }
 
-static __u64 clamp_u64(__u64 v, __u64 lo, __u64 hi)
-{
-	return v < lo ? lo : v > hi ? hi : v;
-}
-
 /*
- * Map sizes follow from the rate and the CPU count. Each buffer holds one
- * drain interval (at most a second): up to freq * ncpus samples, so twice
- * that many stack ids. A stack map cannot chain colliding stacks (a second
- * stack whose hash lands in a taken bucket is refused with EEXIST, and
- * counted), so it is kept at 16 buckets per possible id, within a ceiling
- * of 32768 entries (32 MiB) per buffer.
+ * The maps are sized from the rate and the CPU count. Each buffer holds one
+ * drain interval: at most freq * ncpus * interval samples, so at most that
+ * many distinct stacks, with a quarter more room. The interval shrinks on
+ * big machines and high rates, so that a buffer never needs more than
+ * PROFILE_MAX_COUNTS entries (2 KiB each, preallocated).
  */
+#define PROFILE_MAX_COUNTS 16384
 static void size_maps(struct profile *p)
 {
-	__u64 per_buffer = (__u64)p->opts.freq * p->ncpus;
+	__u64 per_second = (__u64)p->opts.freq * p->ncpus;
+	__u64 need;
 
-	p->stack_entries = pow2_at_least(clamp_u64(per_buffer * 2 * 16, 2048, 32768));
-	p->count_entries = pow2_at_least(clamp_u64(per_buffer * 2, 1024, 65536));
+	p->drain_ms = 1000;
+	while (p->drain_ms > 100 && per_second * p->drain_ms / 1000 * 5 / 4 > PROFILE_MAX_COUNTS)
+		p->drain_ms /= 2;
+	need = per_second * p->drain_ms / 1000 * 5 / 4;
+	if (p->opts.duration_s && need > per_second * p->opts.duration_s * 5 / 4)
+		need = per_second * p->opts.duration_s * 5 / 4;
+	p->count_entries = pow2_at_least(need < 256 ? 256 : need);
+	if (p->count_entries > PROFILE_MAX_COUNTS)
+		p->count_entries = PROFILE_MAX_COUNTS;
 }
 
 /* libbpf's own messages only with -vv; vigil says what failed in one line. */
@@ -134,8 +139,6 @@ struct profile *profile__new(const struct profile_opts *opts)
 	p->skel->rodata->want_user = opts->user;
 	p->skel->rodata->want_kernel = opts->kernel;
 	bpf_program__set_autoload(p->skel->progs.profile_fork, opts->follow_forks);
-	bpf_map__set_max_entries(p->skel->maps.stacks0, p->stack_entries);
-	bpf_map__set_max_entries(p->skel->maps.stacks1, p->stack_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
 
@@ -157,8 +160,8 @@ struct profile *profile__new(const struct profile_opts *opts)
 			goto fail;
 		}
 	}
-	vigil_info(1, "profile: maps: %u stack ids and %u counts per buffer, two buffers",
-		   p->stack_entries, p->count_entries);
+	vigil_info(1, "profile: counts map: %u stacks per buffer, two buffers, drained every %u ms",
+		   p->count_entries, p->drain_ms);
 	return p;
 fail:
 	profile__free(p);
@@ -244,36 +247,47 @@ int profile__attach(struct profile *p)
 	return 0;
 }
 
+void profile__stop(struct profile *p)
+{
+	for (int i = 0; i < p->nevents; i++)
+		ioctl(p->pefds[i], PERF_EVENT_IOC_DISABLE, 0);
+}
+
 const char *profile__describe(const struct profile *p)
 {
 	return p->desc;
 }
 
+unsigned int profile__drain_interval_ms(const struct profile *p)
+{
+	return p->drain_ms;
+}
+
 static int lost_index(int err)
 {
-	return err == -EFAULT ? PROFILE_LOST_EFAULT
-	       : err == -EEXIST ? PROFILE_LOST_EEXIST
-				: PROFILE_LOST_OTHER;
+	return err == -EFAULT ? PROFILE_LOST_EFAULT : PROFILE_LOST_OTHER;
 }
 
 /* Read every key of the idle counts map into p->keys; returns how many or -errno. */
 static long collect_counts(struct profile *p, int fd)
 {
-	struct profile_key key, *prev = NULL;
+	struct profile_key *prev = NULL;
 	long n = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+	for (;;) {
 		if ((size_t)n == p->keys_cap) {
-			size_t cap = p->keys_cap ? p->keys_cap * 2 : 1024;
+			size_t cap = p->keys_cap ? p->keys_cap * 2 : 256;
 			struct drained *k = realloc(p->keys, cap * sizeof(*k));
 
 			if (!k)
 				return -ENOMEM;
 			p->keys = k;
 			p->keys_cap = cap;
+			prev = n ? &p->keys[n - 1].key : NULL;
 		}
-		p->keys[n].key = key;
-		if (bpf_map_lookup_elem(fd, &key, &p->keys[n].count))
+		if (bpf_map_get_next_key(fd, prev, &p->keys[n].key))
+			break;
+		if (bpf_map_lookup_elem(fd, &p->keys[n].key, &p->keys[n].count))
 			continue; /* cannot happen: nothing writes this buffer now */
 		prev = &p->keys[n].key;
 		n++;
@@ -281,17 +295,11 @@ static long collect_counts(struct profile *p, int fd)
 	return n;
 }
 
-/* Empty a map whose keys are all visited by get_next_key from the start. */
-static void clear_map(int fd, size_t key_size)
+/* Empty the idle counts map, whose keys are all in p->keys. */
+static void clear_counts(struct profile *p, int fd, long n)
 {
-	char key[sizeof(struct profile_key)];
-
-	if (key_size > sizeof(key))
-		return;
-	while (bpf_map_get_next_key(fd, NULL, key) == 0) {
-		if (bpf_map_delete_elem(fd, key))
-			break;
-	}
+	for (long i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &p->keys[i].key);
 }
 
 struct frames {
@@ -309,31 +317,18 @@ static int push(struct frames *fr, struct strtab *names, const char *s)
 	return 0;
 }
 
-/* Number of frames in a stack map value (the kernel zero-fills the rest). */
-static int depth_of(const __u64 *ips)
-{
-	int n = 0;
-
-	while (n < PROFILE_MAX_DEPTH && ips[n])
-		n++;
-	return n;
-}
-
 static int add_user(struct profile *p, struct frames *fr, struct strtab *names,
-		    struct symbolizer *sym, int fd, const struct drained *d)
+		    struct symbolizer *sym, const struct drained *d)
 {
-	__u64 ips[PROFILE_MAX_DEPTH] = {};
-	__s32 id = d->key.user_stack_id;
-	bool in_kernel = d->key.kern_stack_id != PROFILE_NO_STACK;
-	int n, err;
+	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK;
+	int n = d->key.user_len, err;
 
-	if (id == PROFILE_NO_STACK)
+	if (n == PROFILE_NO_STACK)
 		return 0;
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, ips)) {
-		p->lost.lost_user[lost_index(id < 0 ? id : -ENOENT)] += d->count;
+	if (n <= 0) {
+		p->lost.lost_user[lost_index(n ? n : -EFAULT)] += d->count;
 		return push(fr, names, "[lost user stack]");
 	}
-	n = depth_of(ips);
 	if (n == PROFILE_MAX_DEPTH) {
 		p->lost.truncated += d->count;
 		err = push(fr, names, "[truncated]");
@@ -346,41 +341,45 @@ static int add_user(struct profile *p, struct frames *fr, struct strtab *names,
 	 * user stack ends at the instruction after the syscall.
 	 */
 	for (int i = n - 1; i >= 0; i--) {
-		const char *name = symbolizer__user(sym, d->key.tgid, ips[i], i > 0 || in_kernel);
+		const char *name =
+			symbolizer__user(sym, d->key.tgid, d->key.user[i], i > 0 || in_kernel);
 
-		if (!name || (err = push(fr, names, name)))
+		if (!name)
 			return -ENOMEM;
+		err = push(fr, names, name);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
 static int add_kernel(struct profile *p, struct frames *fr, struct strtab *names,
-		      struct symbolizer *sym, int fd, const struct drained *d)
+		      struct symbolizer *sym, const struct drained *d)
 {
-	__u64 ips[PROFILE_MAX_DEPTH] = {};
-	__s32 id = d->key.kern_stack_id;
+	int n = d->key.kern_len, err;
 	char buf[512];
-	int n, err;
 
-	if (id == PROFILE_NO_STACK)
+	if (n == PROFILE_NO_STACK)
 		return 0;
-	if (id < 0 || bpf_map_lookup_elem(fd, &id, ips)) {
-		p->lost.lost_kern[lost_index(id < 0 ? id : -ENOENT)] += d->count;
+	if (n <= 0) {
+		p->lost.lost_kern[lost_index(n ? n : -EFAULT)] += d->count;
 		return push(fr, names, "[lost kernel stack]");
 	}
-	n = depth_of(ips);
 	if (n == PROFILE_MAX_DEPTH) {
 		p->lost.truncated += d->count;
-		if ((err = push(fr, names, "[truncated]_[k]")))
+		err = push(fr, names, "[truncated]_[k]");
+		if (err)
 			return err;
 	}
 	for (int i = n - 1; i >= 0; i--) {
-		const char *name = symbolizer__kernel(sym, i > 0 ? ips[i] - 1 : ips[i]);
+		__u64 ip = d->key.kern[i];
+		const char *name = symbolizer__kernel(sym, i > 0 ? ip - 1 : ip);
 
 		if (!name)
 			return -ENOMEM;
 		snprintf(buf, sizeof(buf), "%s_[k]", name);
-		if ((err = push(fr, names, buf)))
+		err = push(fr, names, buf);
+		if (err)
 			return err;
 	}
 	return 0;
@@ -405,8 +404,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 {
 	struct strtab *names = stack_set__strtab(set);
 	struct timespec grace = {0, 2 * 1000 * 1000};
-	int counts_fd, stacks_fd, err = 0;
 	__u32 idle = p->skel->bss->active;
+	int counts_fd, err = 0;
 	long n;
 
 	/*
@@ -418,7 +417,6 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	nanosleep(&grace, NULL);
 
 	counts_fd = bpf_map__fd(idle ? p->skel->maps.counts1 : p->skel->maps.counts0);
-	stacks_fd = bpf_map__fd(idle ? p->skel->maps.stacks1 : p->skel->maps.stacks0);
 	n = collect_counts(p, counts_fd);
 	if (n < 0)
 		return n;
@@ -431,14 +429,13 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 		comm[PROFILE_COMM_LEN] = '\0';
 		err = push(&fr, names, comm[0] ? comm : "[unknown]");
 		if (!err)
-			err = add_user(p, &fr, names, sym, stacks_fd, d);
+			err = add_user(p, &fr, names, sym, d);
 		if (!err)
-			err = add_kernel(p, &fr, names, sym, stacks_fd, d);
+			err = add_kernel(p, &fr, names, sym, d);
 		if (!err)
 			err = stack_set__add(set, fr.v, fr.n, d->count);
 	}
-	clear_map(counts_fd, sizeof(struct profile_key));
-	clear_map(stacks_fd, sizeof(__u32));
+	clear_counts(p, counts_fd, n);
 	if (!err)
 		err = add_placeholder_for_full(p, set);
 	return err;

@@ -31,13 +31,13 @@ struct profile_stats {
 	__u64 samples;       /* samples of targeted tasks, all in the profile */
 	__u64 idle;          /* idle samples (excluded unless opts.idle) */
 	__u64 counts_full;   /* samples whose stacks had no room; placeholders */
-	__u64 lost_user[3];  /* user stack walks failed: EFAULT, EEXIST, other */
-	__u64 lost_kern[3];  /* the same for kernel stacks */
+	__u64 lost_user[2];  /* user stack walks failed: EFAULT, other errors */
+	__u64 lost_kern[2];  /* the same for kernel stacks */
 	__u64 truncated;     /* stacks cut at PROFILE_MAX_DEPTH frames */
 };
 
 /* Indexes of lost_user[] and lost_kern[]. */
-enum { PROFILE_LOST_EFAULT, PROFILE_LOST_EEXIST, PROFILE_LOST_OTHER };
+enum { PROFILE_LOST_EFAULT, PROFILE_LOST_OTHER };
 
 /* Open and load; returns NULL and sets errno after printing why. */
 struct profile *profile__new(const struct profile_opts *opts);
@@ -48,6 +48,10 @@ int profile__attach(struct profile *p);
  * Switches the kernel side to its other buffer first, so sampling goes on.
  */
 int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym);
+/* Stop sampling (the events stay open), so a last drain leaves nothing behind. */
+void profile__stop(struct profile *p);
+/* How often the loop should drain, from the rate and CPU count: 100 to 1000 ms. */
+unsigned int profile__drain_interval_ms(const struct profile *p);
 void profile__stats(struct profile *p, struct profile_stats *out);
 /* How the sampler was set up, for -v and the summary: "cpu-clock, 99 Hz, 2 CPUs". */
 const char *profile__describe(const struct profile *p);
