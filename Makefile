@@ -87,16 +87,17 @@ $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 		$< -o $@ -lpthread -lm
 
 -include tests/workloads/extra.mk
+-include tests/unit/fixtures.mk
 
 $(OUT) $(OUT)/tests $(OUT)/workloads:
 	$(Q)mkdir -p $@
 
-tests: vigil $(UNIT_BINS) $(WORK_BINS) $(WORK_EXTRA)
+tests: vigil $(UNIT_BINS) $(UNIT_EXTRA) $(WORK_BINS) $(WORK_EXTRA)
 
 deps:
 	$(Q)scripts/install-deps.sh
 
-unit: $(UNIT_BINS)
+unit: $(UNIT_BINS) $(UNIT_EXTRA)
 	$(Q)scripts/run-unit.sh $(UNIT_BINS)
 
 integration: vigil $(WORK_BINS) $(WORK_EXTRA)

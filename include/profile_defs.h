@@ -34,8 +34,8 @@ struct profile_key {
 
 /* Counters in a per-CPU array, indexed by these; summed by the loader. */
 enum profile_stat {
-	PROFILE_STAT_SAMPLES,     /* samples of targeted tasks */
-	PROFILE_STAT_IDLE,        /* samples of the idle task, not profiled */
+	PROFILE_STAT_SAMPLES,	  /* samples of targeted tasks */
+	PROFILE_STAT_IDLE,	  /* samples of the idle task, not profiled */
 	PROFILE_STAT_COUNTS_FULL, /* samples dropped: the counts map was full */
 	PROFILE_STAT_MAX,
 };

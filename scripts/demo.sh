@@ -18,6 +18,6 @@ wait "$work"
 trap - EXIT
 
 echo
-head -n 25 "$out/summary.txt"
+cat "$out/summary.txt"
 echo
 echo "demo: folded profile and summary are in $(cd "$out" && pwd)"

@@ -43,7 +43,7 @@ static void usage(FILE *f)
 		"  -K, --kernel-only       walk kernel stacks only\n"
 		"      --idle              keep samples of idle CPUs (the swapper tasks)\n"
 		"      --summary FILE      also write the top threads and functions as text\n"
-		"  -v, --verbose           say what was chosen and attached; -vv adds libbpf's log\n"
+		"  -v, --verbose           say what was chosen and attached (-vv: libbpf too)\n"
 		"  -h, --help              show this help\n"
 		"\n"
 		"Examples:\n"
@@ -55,7 +55,10 @@ static void usage(FILE *f)
 
 int profile_parse_args(int argc, char **argv, struct profile_args *a)
 {
-	enum { OPT_IDLE = 256, OPT_SUMMARY };
+	enum {
+		OPT_IDLE = 256,
+		OPT_SUMMARY
+	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
 		{"freq", required_argument, NULL, 'F'},
@@ -246,8 +249,8 @@ static void report(struct profile *p, struct stack_set *set, double elapsed)
 		vigil_err("profile: no stack lost");
 	}
 	if (st.truncated)
-		vigil_err("profile: %llu samples had stacks deeper than 127 frames, cut and "
-			  "marked [truncated]",
+		vigil_err("profile: stacks deeper than 127 frames were cut and marked [truncated] "
+			  "in %llu samples",
 			  (unsigned long long)st.truncated);
 	vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
 		   (unsigned long long)st.idle);
@@ -257,7 +260,7 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 			 struct stack_set *set, struct profile *p, double elapsed)
 {
 	char what[256], title[512];
-	struct summary_opts so = {.unit = "samples", .top = 15};
+	struct summary_opts so = {.unit = "samples", .top_threads = 5, .top = 15};
 	int err;
 
 	err = folded__write(out->f, set);

@@ -37,9 +37,9 @@ struct profile {
 	bool hardware;
 	__u32 count_entries;
 	unsigned int drain_ms;
-	__u64 counts_full_seen; /* counts_full already turned into placeholders */
+	__u64 counts_full_seen;	   /* counts_full already turned into placeholders */
 	struct profile_stats lost; /* what draining found: lost and truncated stacks */
-	struct drained *keys;   /* drain scratch */
+	struct drained *keys;	   /* drain scratch */
 	size_t keys_cap;
 	char desc[160];
 };
@@ -207,8 +207,9 @@ int profile__attach(struct profile *p)
 			continue;
 		fd = open_event(p->hardware, p->opts.freq, cpu);
 		if (fd < 0 && p->hardware && p->nevents == 0) {
-			vigil_info(1, "profile: hardware cycles event unavailable (%s); "
-				      "using the cpu-clock software event",
+			vigil_info(1,
+				   "profile: hardware cycles event unavailable (%s); "
+				   "using the cpu-clock software event",
 				   strerror(errno));
 			p->hardware = false;
 			fd = open_event(p->hardware, p->opts.freq, cpu);

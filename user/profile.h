@@ -18,26 +18,29 @@ struct symbolizer;
 struct profile;
 
 struct profile_opts {
-	unsigned long freq;        /* samples per second per CPU */
-	unsigned long duration_s;  /* 0: until stopped; sizes the maps */
-	const int *pids;           /* tgids to sample; NULL or npids 0: every task */
+	unsigned long freq;	  /* samples per second per CPU */
+	unsigned long duration_s; /* 0: until stopped; sizes the maps */
+	const int *pids;	  /* tgids to sample; NULL or npids 0: every task */
 	int npids;
-	bool follow_forks;         /* processes forked by a target become targets */
-	bool user, kernel;         /* which stacks to walk */
-	bool idle;                 /* keep samples of the idle task */
+	bool follow_forks; /* processes forked by a target become targets */
+	bool user, kernel; /* which stacks to walk */
+	bool idle;	   /* keep samples of the idle task */
 };
 
 struct profile_stats {
-	__u64 samples;       /* samples of targeted tasks, all in the profile */
-	__u64 idle;          /* idle samples (excluded unless opts.idle) */
-	__u64 counts_full;   /* samples whose stacks had no room; placeholders */
-	__u64 lost_user[2];  /* user stack walks failed: EFAULT, other errors */
-	__u64 lost_kern[2];  /* the same for kernel stacks */
-	__u64 truncated;     /* stacks cut at PROFILE_MAX_DEPTH frames */
+	__u64 samples;	    /* samples of targeted tasks, all in the profile */
+	__u64 idle;	    /* idle samples (excluded unless opts.idle) */
+	__u64 counts_full;  /* samples whose stacks had no room; placeholders */
+	__u64 lost_user[2]; /* user stack walks failed: EFAULT, other errors */
+	__u64 lost_kern[2]; /* the same for kernel stacks */
+	__u64 truncated;    /* stacks cut at PROFILE_MAX_DEPTH frames */
 };
 
 /* Indexes of lost_user[] and lost_kern[]. */
-enum { PROFILE_LOST_EFAULT, PROFILE_LOST_OTHER };
+enum {
+	PROFILE_LOST_EFAULT,
+	PROFILE_LOST_OTHER
+};
 
 /* Open and load; returns NULL and sets errno after printing why. */
 struct profile *profile__new(const struct profile_opts *opts);

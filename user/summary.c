@@ -139,7 +139,7 @@ int summary__write(FILE *f, struct stack_set *set, const struct summary_opts *op
 	fprintf(f, "top threads by %s:\n  %6s  %10s  %s\n", opts->unit, "share", opts->unit,
 		"thread");
 	n = pack(&threads, by_total);
-	for (size_t i = 0; i < n && (int)i < opts->top; i++)
+	for (size_t i = 0; i < n && (int)i < opts->top_threads; i++)
 		fprintf(f, "  %5.1f%%  %10llu  %s\n", pct(threads.slots[i].total, total),
 			(unsigned long long)threads.slots[i].total, threads.slots[i].name);
 

@@ -10,7 +10,8 @@ struct stack_set;
 struct summary_opts {
 	const char *title; /* first line, such as what was profiled and how */
 	const char *unit;  /* "samples" or "us" */
-	int top;           /* rows per table */
+	int top_threads;   /* rows in the threads table */
+	int top;	   /* rows in the functions table */
 };
 
 /*

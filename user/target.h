@@ -11,9 +11,9 @@
 struct target {
 	int pids[TARGET_MAX_PIDS]; /* tgids; for a command, its pid */
 	int npids;
-	pid_t child;    /* the command vigil started, or 0 */
-	int gate_fd;    /* write end of the pipe the child waits on before exec */
-	int exec_fd;    /* read end: errno from a failed exec, EOF on success */
+	pid_t child; /* the command vigil started, or 0 */
+	int gate_fd; /* write end of the pipe the child waits on before exec */
+	int exec_fd; /* read end: errno from a failed exec, EOF on success */
 	int child_status;
 	bool child_exited;
 };

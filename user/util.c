@@ -200,8 +200,9 @@ int outfile__open(struct outfile *o, const char *path)
 	}
 	o->path = strdup(path);
 	slash = strrchr(path, '/');
-	if (!o->path || asprintf(&o->tmp, "%.*s.%s.vigil-XXXXXX", slash ? (int)(slash - path + 1) : 0,
-				 path, slash ? slash + 1 : path) < 0) {
+	if (!o->path ||
+	    asprintf(&o->tmp, "%.*s.%s.vigil-XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) < 0) {
 		o->tmp = NULL;
 		outfile__abort(o);
 		return -ENOMEM;

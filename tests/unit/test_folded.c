@@ -136,7 +136,7 @@ static void stack_set_grows_past_its_first_table(void **state)
 static void summary_reports_self_and_total_shares(void **state)
 {
 	struct stack_set *set = stack_set__new();
-	struct summary_opts opts = {.title = "t", .unit = "samples", .top = 10};
+	struct summary_opts opts = {.title = "t", .unit = "samples", .top_threads = 5, .top = 10};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -166,7 +166,7 @@ static void summary_reports_self_and_total_shares(void **state)
 static void summary_counts_a_recursive_function_once_per_stack(void **state)
 {
 	struct stack_set *set = stack_set__new();
-	struct summary_opts opts = {.unit = "samples", .top = 10};
+	struct summary_opts opts = {.unit = "samples", .top_threads = 5, .top = 10};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
