@@ -30,6 +30,13 @@ void symbolizer__free(struct symbolizer *s);
 const char *symbolizer__kernel(struct symbolizer *s, __u64 addr);
 
 /*
+ * Read kernel symbols from path, a file in /proc/kallsyms's format, instead
+ * of /proc/kallsyms: a copy saved on the profiled machine, or a test's.
+ * Call before the first symbolizer__kernel(). Returns 0 or -ENOMEM.
+ */
+int symbolizer__set_kallsyms(struct symbolizer *s, const char *path);
+
+/*
  * Name of a user address in process pid. is_return says the address is a
  * return address (every frame but the innermost), looked up at addr - 1 so
  * a call at the very end of a function is not blamed on the next one.

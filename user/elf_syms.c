@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: GPL-2.0
+/* elf_syms.c: function symbols and PT_LOAD segments of one ELF file, read with libelf. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gelf.h>
+#include "elf_syms.h"
+
+/*
+ * Overlapping functions (an entry point inside a longer function, as some
+ * hand-written assembly has) are found by looking back this many symbols
+ * from the nearest start below the address; deeper nesting is not found and
+ * the frame falls back to FILE+0xOFFSET.
+ */
+#define NESTED_LOOKBACK 4
+
+struct elf_seg {
+	__u64 off, filesz, vaddr;
+};
+
+struct elf_sym {
+	__u64 addr, end; /* [addr, end) in ELF virtual addresses */
+	__u32 name;	 /* offset in strs */
+	__u16 len;	 /* name length, clamped; only orders aliases */
+	__u8 rank;	 /* 0 GLOBAL, 1 WEAK, 2 LOCAL and others */
+	__u8 sized;	 /* st_size was nonzero */
+};
+
+struct elf_syms {
+	struct elf_seg *segs;
+	size_t nr_segs;
+	struct elf_sym *syms;
+	size_t nr_syms;
+	char *strs; /* a copy of the symbol string table */
+	size_t strs_size;
+};
+
+void elf_syms__free(struct elf_syms *es)
+{
+	if (!es)
+		return;
+	free(es->strs);
+	free(es->syms);
+	free(es->segs);
+	free(es);
+}
+
+/* ------------------------------------------------------------------------
+ * Loading
+ * ------------------------------------------------------------------------ */
+
+static int load_segments(Elf *elf, struct elf_syms *es)
+{
+	size_t n, i;
+	GElf_Phdr ph;
+
+	if (elf_getphdrnum(elf, &n))
+		return -EINVAL;
+	if (!n)
+		return 0;
+	es->segs = calloc(n, sizeof(*es->segs));
+	if (!es->segs)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct elf_seg *seg = &es->segs[es->nr_segs];
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !ph.p_filesz)
+			continue;
+		seg->off = ph.p_offset;
+		seg->filesz = ph.p_filesz;
+		seg->vaddr = ph.p_vaddr;
+		es->nr_segs++;
+	}
+	return 0;
+}
+
+/* The symbol table to read: .symtab, or .dynsym in a stripped file; NULL when neither. */
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL, *dynsym = NULL;
+	GElf_Shdr dyn_sh;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, sh))
+			continue;
+		if (sh->sh_type == SHT_SYMTAB)
+			return scn;
+		if (sh->sh_type == SHT_DYNSYM && !dynsym) {
+			dynsym = scn;
+			dyn_sh = *sh;
+		}
+	}
+	if (dynsym)
+		*sh = dyn_sh;
+	return dynsym;
+}
+
+static int copy_strtab(Elf *elf, size_t shndx, struct elf_syms *es)
+{
+	Elf_Scn *scn = elf_getscn(elf, shndx);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+
+	if (!data || !data->d_buf)
+		return -EINVAL;
+	es->strs = malloc(data->d_size + 1);
+	if (!es->strs)
+		return -ENOMEM;
+	memcpy(es->strs, data->d_buf, data->d_size);
+	es->strs[data->d_size] = '\0'; /* a malformed table still ends */
+	es->strs_size = data->d_size;
+	return 0;
+}
+
+static __u8 bind_rank(unsigned char bind)
+{
+	if (bind == STB_GLOBAL)
+		return 0;
+	if (bind == STB_WEAK)
+		return 1;
+	return 2;
+}
+
+/* End of the section holding a symbol; bounds a symbol without a size. */
+static __u64 section_end(Elf *elf, const GElf_Sym *sym)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+
+	if (sym->st_shndx >= SHN_LORESERVE)
+		return sym->st_value + 1;
+	scn = elf_getscn(elf, sym->st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_addr + sh.sh_size <= sym->st_value)
+		return sym->st_value + 1;
+	return sh.sh_addr + sh.sh_size;
+}
+
+/* Keep a symbol that names code: a defined function or ifunc with an address and a name. */
+static bool is_code_symbol(const GElf_Sym *sym, const struct elf_syms *es)
+{
+	unsigned char type = GELF_ST_TYPE(sym->st_info);
+
+	if (type != STT_FUNC && type != STT_GNU_IFUNC)
+		return false;
+	if (!sym->st_value || sym->st_shndx == SHN_UNDEF)
+		return false;
+	return sym->st_name && sym->st_name < es->strs_size && es->strs[sym->st_name];
+}
+
+static int collect_symbols(Elf *elf, Elf_Scn *scn, struct elf_syms *es)
+{
+	Elf_Data *data = elf_getdata(scn, NULL);
+	size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+	size_t n, i;
+	GElf_Sym sym;
+
+	if (!data || !entsize)
+		return -EINVAL;
+	n = data->d_size / entsize;
+	if (!n)
+		return 0;
+	es->syms = calloc(n, sizeof(*es->syms));
+	if (!es->syms)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		struct elf_sym *s = &es->syms[es->nr_syms];
+		size_t len;
+
+		if (!gelf_getsym(data, i, &sym) || !is_code_symbol(&sym, es))
+			continue;
+		len = strlen(es->strs + sym.st_name);
+		s->addr = sym.st_value;
+		s->sized = sym.st_size != 0;
+		s->end = s->sized ? sym.st_value + sym.st_size : section_end(elf, &sym);
+		s->name = sym.st_name;
+		s->len = len > 0xffff ? 0xffff : len;
+		s->rank = bind_rank(GELF_ST_BIND(sym.st_info));
+		es->nr_syms++;
+	}
+	return 0;
+}
+
+/* By address; at one address GLOBAL, WEAK, LOCAL, then the shorter name, then the first. */
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct elf_sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank < y->rank ? -1 : 1;
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if (x->name != y->name)
+		return x->name < y->name ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Sort, keep one symbol per address (the first in cmp_sym's order, covering
+ * the longest size any alias declares), and end each symbol without a size
+ * where the next symbol starts, or at its section's end.
+ */
+static void merge_symbols(struct elf_syms *es)
+{
+	size_t i, out = 1;
+
+	if (!es->nr_syms)
+		return;
+	qsort(es->syms, es->nr_syms, sizeof(*es->syms), cmp_sym);
+	for (i = 1; i < es->nr_syms; i++) {
+		struct elf_sym *kept = &es->syms[out - 1], *cur = &es->syms[i];
+
+		if (cur->addr != kept->addr) {
+			es->syms[out++] = *cur;
+			continue;
+		}
+		if (cur->sized && (!kept->sized || cur->end > kept->end)) {
+			kept->end = cur->end;
+			kept->sized = 1;
+		}
+	}
+	es->nr_syms = out;
+	for (i = 0; i + 1 < out; i++) {
+		struct elf_sym *s = &es->syms[i];
+
+		if (!s->sized && s->end > es->syms[i + 1].addr)
+			s->end = es->syms[i + 1].addr;
+	}
+}
+
+/* Give back the room of the symbols not kept (data, undefined, aliases); keep it if that fails. */
+static void shrink_symbols(struct elf_syms *es)
+{
+	struct elf_sym *syms;
+
+	if (!es->nr_syms) {
+		free(es->syms);
+		es->syms = NULL;
+		return;
+	}
+	syms = realloc(es->syms, es->nr_syms * sizeof(*syms));
+	if (syms)
+		es->syms = syms;
+}
+
+static int load_symbols(Elf *elf, struct elf_syms *es)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+	int err;
+
+	scn = find_symtab(elf, &sh);
+	if (!scn)
+		return 0; /* no symbols: every lookup falls back to FILE+0xOFFSET */
+	err = copy_strtab(elf, sh.sh_link, es);
+	if (err)
+		return err;
+	err = collect_symbols(elf, scn, es);
+	if (err)
+		return err;
+	merge_symbols(es);
+	shrink_symbols(es);
+	return 0;
+}
+
+struct elf_syms *elf_syms__open(const char *path, int fd)
+{
+	struct elf_syms *es = NULL;
+	int own_fd = -1, err;
+	Elf *elf = NULL;
+
+	if (fd < 0) {
+		own_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (own_fd < 0)
+			return NULL;
+		fd = own_fd;
+	}
+	err = -EINVAL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		goto out;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		goto out;
+	err = -ENOMEM;
+	es = calloc(1, sizeof(*es));
+	if (!es)
+		goto out;
+	err = load_segments(elf, es);
+	if (!err)
+		err = load_symbols(elf, es);
+out:
+	if (err) {
+		elf_syms__free(es);
+		es = NULL;
+	}
+	elf_end(elf);
+	if (own_fd >= 0)
+		close(own_fd);
+	if (err)
+		errno = -err;
+	return es;
+}
+
+/* ------------------------------------------------------------------------
+ * Lookup
+ * ------------------------------------------------------------------------ */
+
+/* ELF virtual address of a file offset, through the PT_LOAD that holds it. */
+static int file_off_to_vaddr(const struct elf_syms *es, __u64 file_off, __u64 *vaddr)
+{
+	for (size_t i = 0; i < es->nr_segs; i++) {
+		const struct elf_seg *seg = &es->segs[i];
+
+		if (file_off >= seg->off && file_off - seg->off < seg->filesz) {
+			*vaddr = file_off - seg->off + seg->vaddr;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name)
+{
+	size_t lo = 0, hi = es->nr_syms, i, stop;
+	__u64 addr;
+
+	if (file_off_to_vaddr(es, file_off, &addr))
+		return -ENOENT;
+	/* hi ends as the first symbol starting above addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (es->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	stop = hi > NESTED_LOOKBACK ? hi - NESTED_LOOKBACK : 0;
+	for (i = hi; i > stop; i--) {
+		const struct elf_sym *s = &es->syms[i - 1];
+
+		if (addr < s->end) {
+			*name = es->strs + s->name;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* ------------------------------------------------------------------------
+ * Build id
+ * ------------------------------------------------------------------------ */
+
+static int find_build_id_note(Elf_Data *data, __u8 *id, size_t size, size_t *len)
+{
+	size_t off = 0, next, name_off, desc_off;
+	GElf_Nhdr nh;
+
+	while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const char *note_name = (const char *)data->d_buf + name_off;
+
+		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == sizeof("GNU") &&
+		    !memcmp(note_name, "GNU", sizeof("GNU")) && nh.n_descsz) {
+			*len = nh.n_descsz < size ? nh.n_descsz : size;
+			memcpy(id, (const char *)data->d_buf + desc_off, *len);
+			return 0;
+		}
+		off = next;
+	}
+	return -ENOENT;
+}
+
+int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len)
+{
+	int err = -EINVAL;
+	size_t n, i;
+	GElf_Phdr ph;
+	Elf *elf;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &n))
+		goto out;
+	err = -ENOENT;
+	for (i = 0; i < n && err; i++) {
+		Elf_Data *data;
+
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE)
+			continue;
+		data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
+					    ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+		if (data)
+			err = find_build_id_note(data, id, size, len);
+	}
+out:
+	elf_end(elf);
+	return err;
+}

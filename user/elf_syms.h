@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * elf_syms.h: one ELF file's function symbols and loadable segments, looked up by file offset.
+ *
+ * The symbolizer knows where a file is mapped; this module knows what the
+ * file says. A lookup takes the offset in the file (what /proc/PID/maps
+ * gives after subtracting the mapping's start and adding its page offset),
+ * translates it to the ELF virtual address through the PT_LOAD segment that
+ * holds that offset, and finds the function symbol that covers the address.
+ */
+#ifndef VIGIL_ELF_SYMS_H
+#define VIGIL_ELF_SYMS_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+/* Longest build id kept; GNU ld writes 20 bytes (sha1), some linkers 16 or 32. */
+#define ELF_BUILD_ID_MAX 64
+
+struct elf_syms;
+
+/*
+ * Read the function symbols (.symtab, else .dynsym) and PT_LOAD segments of
+ * an ELF file. fd, when >= 0, is the open file and stays open (it is read,
+ * not kept); path is opened otherwise and names the file in later work
+ * (separate debug files sit next to it). Returns NULL with errno set on
+ * failure: EINVAL for a file that is not ELF, ENOMEM, or the open's errno.
+ */
+struct elf_syms *elf_syms__open(const char *path, int fd);
+void elf_syms__free(struct elf_syms *es);
+
+/*
+ * Name of the function covering file offset file_off: 0 and *name set (the
+ * pointer lives as long as es), -ENOENT when no segment maps the offset or
+ * no function symbol covers its address.
+ */
+int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name);
+
+/*
+ * Build id (the NT_GNU_BUILD_ID note) of the ELF file open at fd: 0 with up
+ * to size bytes copied to id and the copied length in *len; -ENOENT when the
+ * file has none, -EINVAL when it is not ELF.
+ */
+int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len);
+
+#endif /* VIGIL_ELF_SYMS_H */
