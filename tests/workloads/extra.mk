@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# Workloads that need more than one source file: a shared library and a PIE
+# linked against it (found at run time through $ORIGIN), for the tests that
+# name frames in shared objects and position-independent executables.
+
+WORK_CFLAGS := -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -Wextra
+
+$(OUT)/workloads/libhotlib.so: tests/workloads/lib/hotlib.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUT)/workloads/uselib: tests/workloads/lib/uselib.c \
+			 $(OUT)/workloads/libhotlib.so | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -fPIE -pie $< -o $@ \
+		-L$(OUT)/workloads -lhotlib -Wl,-rpath,'$$ORIGIN'
+
+WORK_EXTRA += $(OUT)/workloads/libhotlib.so $(OUT)/workloads/uselib
