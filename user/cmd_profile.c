@@ -286,9 +286,9 @@ int cmd_profile(int argc, char **argv)
 	struct symbolizer *sym = NULL;
 	struct profile *p = NULL;
 	struct symbolizer_opts so = {.warn = true};
-	sigset_t stop_sigs, old_sigs;
+	sigset_t stop_sigs;
 	double elapsed = 0;
-	int ret, status = 0;
+	int ret, err, status = 0;
 
 	ret = profile_parse_args(argc, argv, &a);
 	if (ret) {
@@ -300,6 +300,16 @@ int cmd_profile(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
 		return EXIT_RUNTIME;
+
+	/*
+	 * From here on SIGINT and SIGTERM wait in the mask for run(), so that
+	 * a signal during set-up still ends with complete output and nothing
+	 * left behind. The command gets the mask vigil started with.
+	 */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &stop_sigs, &a.target.child_mask);
 
 	ret = EXIT_RUNTIME;
 	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary)))
@@ -321,14 +331,11 @@ int cmd_profile(int argc, char **argv)
 	if (!p || profile__attach(p))
 		goto cleanup;
 
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop_sigs, &old_sigs);
 	if (a.command && target__release(&a.target, a.command[0]))
 		goto cleanup;
-	if (run(&a, p, set, sym, &stop_sigs, &elapsed)) {
-		vigil_err("profile: failed to read the kernel's counts: %s", strerror(errno));
+	err = run(&a, p, set, sym, &stop_sigs, &elapsed);
+	if (err) {
+		vigil_err("profile: failed to drain the kernel's counts: %s", strerror(-err));
 		goto cleanup;
 	}
 	if (write_outputs(&a, &out, &sum, set, p, elapsed))

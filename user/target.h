@@ -3,6 +3,7 @@
 #ifndef VIGIL_TARGET_H
 #define VIGIL_TARGET_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -14,6 +15,7 @@ struct target {
 	pid_t child; /* the command vigil started, or 0 */
 	int gate_fd; /* write end of the pipe the child waits on before exec */
 	int exec_fd; /* read end: errno from a failed exec, EOF on success */
+	sigset_t child_mask; /* the signal mask the command starts with */
 	int child_status;
 	bool child_exited;
 };

@@ -188,9 +188,51 @@ int online_cpus(bool *mask, int n)
 	return parse_cpu_list(buf, mask, n);
 }
 
+/* The folder that will hold path: its dirname, or "." for a bare name. */
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, slash - path);
+}
+
+/*
+ * An unnamed file in the destination's folder (O_TMPFILE), so that a vigil
+ * killed by SIGKILL leaves nothing behind; a named hidden file where the
+ * file system cannot do that.
+ */
+static int open_temp(struct outfile *o)
+{
+	const char *base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+	mode_t mask = umask(0);
+	int fd;
+
+	umask(mask);
+	fd = open(o->dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666 & ~mask);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	if (asprintf(&o->tmp, "%s/.%s.vigil-XXXXXX", o->dir, base) < 0) {
+		o->tmp = NULL;
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = mkostemp(o->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		free(o->tmp);
+		o->tmp = NULL;
+		return -1;
+	}
+	fchmod(fd, 0666 & ~mask);
+	return fd;
+}
+
 int outfile__open(struct outfile *o, const char *path)
 {
-	const char *slash;
+	struct stat st;
 	int fd, err;
 
 	memset(o, 0, sizeof(*o));
@@ -199,24 +241,25 @@ int outfile__open(struct outfile *o, const char *path)
 		return 0;
 	}
 	o->path = strdup(path);
-	slash = strrchr(path, '/');
-	if (!o->path ||
-	    asprintf(&o->tmp, "%.*s.%s.vigil-XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0) {
-		o->tmp = NULL;
+	o->dir = dir_of(path);
+	if (!o->path || !o->dir) {
 		outfile__abort(o);
 		return -ENOMEM;
 	}
-	fd = mkstemp(o->tmp);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		vigil_err("%s: cannot write: Is a directory", path);
+		outfile__abort(o);
+		return -EISDIR;
+	}
+	/* A device or a FIFO (/dev/stdout, a pipe) is written in place, never replaced. */
+	o->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC) : open_temp(o);
 	if (fd < 0) {
 		err = -errno;
 		vigil_err("%s: cannot write: %s", path, strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
 		outfile__abort(o);
 		return err;
 	}
-	fchmod(fd, 0644);
 	o->f = fdopen(fd, "w");
 	if (!o->f) {
 		err = -errno;
@@ -227,18 +270,44 @@ int outfile__open(struct outfile *o, const char *path)
 	return 0;
 }
 
+/* Give the unnamed temporary file a name beside the destination, for rename(). */
+static int name_temp(struct outfile *o, int fd)
+{
+	const char *base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+	char proc[64];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (int i = 0; i < 100; i++) {
+		if (asprintf(&o->tmp, "%s/.%s.vigil-%d-%d", o->dir, base, (int)getpid(), i) < 0) {
+			o->tmp = NULL;
+			return -ENOMEM;
+		}
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, o->tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		free(o->tmp);
+		o->tmp = NULL;
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
 int outfile__commit(struct outfile *o)
 {
 	int err = 0;
 
 	if (!o->path)
 		return fflush(stdout) ? -errno : 0;
-	if (fflush(o->f) || ferror(o->f) || fsync(fileno(o->f)))
-		err = -errno ? -errno : -EIO;
+	if (fflush(o->f) || ferror(o->f))
+		err = errno ? -errno : -EIO;
+	if (!err && !o->direct && fsync(fileno(o->f)))
+		err = -errno;
+	if (!err && !o->direct && !o->tmp)
+		err = name_temp(o, fileno(o->f));
 	if (fclose(o->f) && !err)
 		err = -errno;
 	o->f = NULL;
-	if (!err && rename(o->tmp, o->path))
+	if (!err && !o->direct && rename(o->tmp, o->path))
 		err = -errno;
 	if (err) {
 		vigil_err("%s: cannot write: %s", o->path, strerror(-err));
@@ -246,8 +315,8 @@ int outfile__commit(struct outfile *o)
 		return err;
 	}
 	free(o->tmp);
-	free(o->path);
-	o->tmp = o->path = NULL;
+	o->tmp = NULL;
+	outfile__abort(o);
 	return 0;
 }
 
@@ -259,6 +328,7 @@ void outfile__abort(struct outfile *o)
 		unlink(o->tmp);
 	free(o->tmp);
 	free(o->path);
+	free(o->dir);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -53,14 +53,18 @@ int online_cpus(bool *mask, int n);
 
 /*
  * An output written once and completely: data goes to a temporary file in
- * the destination's folder, renamed over the destination on commit. The
- * temporary file is created at open, so an unwritable path fails before
- * any work is done. A NULL path means stdout.
+ * the destination's folder (unnamed where the file system allows, so a
+ * killed vigil leaves nothing), renamed over the destination on commit.
+ * The temporary file is created at open, so an unwritable path fails
+ * before any work is done. A NULL path means stdout; a path that names a
+ * device or a FIFO is written in place.
  */
 struct outfile {
 	char *path;
-	char *tmp;
+	char *dir;
+	char *tmp; /* the temporary file's name, once it has one */
 	FILE *f;
+	bool direct;
 };
 
 int outfile__open(struct outfile *o, const char *path);
