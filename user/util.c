@@ -251,8 +251,12 @@ int outfile__open(struct outfile *o, const char *path)
 		outfile__abort(o);
 		return -EISDIR;
 	}
-	/* A device or a FIFO (/dev/stdout, a pipe) is written in place, never replaced. */
-	o->direct = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	/*
+	 * Only a regular file is replaced. Anything else that exists (a device,
+	 * a FIFO, a symbolic link such as /dev/stdout) is written in place: a
+	 * rename would put a regular file where the link or device was.
+	 */
+	o->direct = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
 	fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC) : open_temp(o);
 	if (fd < 0) {
 		err = -errno;
@@ -294,6 +298,7 @@ static int name_temp(struct outfile *o, int fd)
 
 int outfile__commit(struct outfile *o)
 {
+	struct stat st;
 	int err = 0;
 
 	if (!o->path)
@@ -301,6 +306,10 @@ int outfile__commit(struct outfile *o)
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? -errno : -EIO;
 	if (!err && !o->direct && fsync(fileno(o->f)))
+		err = -errno;
+	/* Written in place: a regular file behind a link keeps only what was written. */
+	if (!err && o->direct && fstat(fileno(o->f), &st) == 0 && S_ISREG(st.st_mode) &&
+	    ftruncate(fileno(o->f), ftell(o->f)))
 		err = -errno;
 	if (!err && !o->direct && !o->tmp)
 		err = name_temp(o, fileno(o->f));

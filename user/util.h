@@ -56,8 +56,9 @@ int online_cpus(bool *mask, int n);
  * the destination's folder (unnamed where the file system allows, so a
  * killed vigil leaves nothing), renamed over the destination on commit.
  * The temporary file is created at open, so an unwritable path fails
- * before any work is done. A NULL path means stdout; a path that names a
- * device or a FIFO is written in place.
+ * before any work is done. A NULL path means stdout; a path that names
+ * anything but a regular file (a device, a FIFO, a symbolic link) is
+ * written in place.
  */
 struct outfile {
 	char *path;

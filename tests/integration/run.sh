@@ -204,6 +204,84 @@ test_sigterm_writes_complete_profile()
 }
 
 # No target: the whole system, here written to stdout.
+# A signal that lands while vigil is still loading and attaching (its
+# SIGINT and SIGTERM are already blocked, waiting for the sampling loop)
+# ends the run the same way: exit 0 and a complete, possibly empty, profile.
+test_signal_during_startup_still_writes_complete_profile()
+{
+	local vpid blocked
+
+	env --default-signal=INT "$VIGIL" profile -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
+	vpid=$!
+	track "$vpid"
+	for _ in $(seq 1 2000); do
+		blocked=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$vpid/status" 2>/dev/null || true)
+		# SIGINT is signal 2: bit 1 of the mask.
+		[[ -n $blocked ]] && (((16#$blocked & 2) != 0)) && break
+		sleep 0.001
+	done
+	kill -s INT "$vpid"
+	wait_vigil "$vpid" 20
+	expect_rc 0 "profile, then SIGINT during start-up"
+	check_folded "$T/out/p.folded" "$T/err"
+	only_file "$T/out" p.folded
+}
+
+# SIGKILL gives vigil no chance to clean up: the temporary file it writes
+# to must have no name until the end, so nothing is left in the folder,
+# and a profile that was there before is left as it was.
+test_sigkill_leaves_nothing_half_written()
+{
+	local vpid
+
+	start_workload cpu_ratio 10
+	echo "old 1" >"$T/out/p.folded"
+	"$VIGIL" profile -p "$WL_PID" -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
+	vpid=$!
+	track "$vpid"
+	sleep 2
+	is_running "$vpid" || fail "vigil exited early: $(first_line "$T/err")"
+	kill -s KILL "$vpid"
+	wait_vigil "$vpid" 20
+	only_file "$T/out" p.folded
+	[[ $(cat "$T/out/p.folded") == "old 1" ]] || fail "the earlier p.folded was changed"
+}
+
+# An existing profile is replaced whole. What is not a regular file is
+# written in place, never replaced by one: a symbolic link (as /dev/stdout
+# is) and a FIFO, both made here so that a regression cannot harm /dev.
+test_output_replaces_files_and_writes_links_and_fifos_in_place()
+{
+	local reader
+
+	start_workload cpu_ratio 10
+	printf 'stale;frame 999999\n' >"$T/out/p.folded"
+	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o "$T/out/p.folded"
+	expect_rc 0 "profile -o over an existing file"
+	check_folded "$T/out/p.folded" "$T/err"
+	only_file "$T/out" p.folded
+	! grep -q stale "$T/out/p.folded" || fail "the old profile's lines are still there"
+
+	mkdir "$T/link"
+	printf 'stale;frame 999999\nstale;frame;two 999999\n' >"$T/link/real.folded"
+	ln -s real.folded "$T/link/p.folded"
+	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o "$T/link/p.folded"
+	expect_rc 0 "profile -o SYMLINK"
+	[[ -L $T/link/p.folded ]] || fail "the symbolic link was replaced by a file"
+	check_folded "$T/link/real.folded" "$T/err"
+	! grep -q stale "$T/link/real.folded" || fail "old lines remain behind the link"
+
+	mkfifo "$T/fifo"
+	cat "$T/fifo" >"$T/from-fifo" &
+	reader=$!
+	track "$reader"
+	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o "$T/fifo"
+	expect_rc 0 "profile -o FIFO"
+	wait_pid "$reader" 10 "cat FIFO"
+	[[ -p $T/fifo ]] || fail "the FIFO was replaced by a file"
+	check_folded "$T/from-fifo" "$T/err"
+}
+
 test_whole_system_profile_includes_workload()
 {
 	start_workload cpu_ratio 8
@@ -378,6 +456,9 @@ ALL_TESTS=(
 	pie_and_shared_library_frames_are_named
 	sigint_writes_complete_profile
 	sigterm_writes_complete_profile
+	signal_during_startup_still_writes_complete_profile
+	sigkill_leaves_nothing_half_written
+	output_replaces_files_and_writes_links_and_fifos_in_place
 	whole_system_profile_includes_workload
 	user_only_has_no_kernel_frames
 	kernel_only_has_no_user_frames
