@@ -31,8 +31,9 @@ static void usage(FILE *f)
 		"\n"
 		"Target (default: every task on every online CPU):\n"
 		"  -p, --pid PID[,PID...]  these processes and all their threads, new ones too\n"
-		"  -- COMMAND [ARGS...]    start COMMAND, profile it and what it forks, and exit\n"
-		"                          with its status; at -d it is sent SIGTERM\n"
+		"  -- COMMAND [ARGS...]    start COMMAND and profile it, and what it forks, until\n"
+		"                          it exits; vigil exits with its status. If -d ends\n"
+		"                          first, COMMAND is sent SIGTERM\n"
 		"Options:\n"
 		"  -F, --freq HZ           samples per second per CPU (1-%d, default %d)\n"
 		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  vigil profile -p 4121 -d 10 -o app.folded    a running process for 10 s\n"
 		"  vigil profile -F 999 -d 5 > system.folded     the whole machine at 999 Hz\n"
-		"  vigil profile -o make.folded -- make -j2      a command, until it exits\n",
+		"  vigil profile -o srv.folded -- ./server -j2   a command, until it exits\n",
 		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION);
 }
 
@@ -131,6 +132,10 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	/* getopt stops at "--" or at the first operand; either way a command follows. */
 	if (optind < argc)
 		a->command = &argv[optind];
+	else if (optind > 1 && !strcmp(argv[optind - 1], "--")) {
+		vigil_err("profile: '--' must be followed by a command");
+		return EXIT_USAGE;
+	}
 	if (a->command && a->target.npids) {
 		vigil_err("profile: give either -p or a command, not both");
 		return EXIT_USAGE;
@@ -218,8 +223,8 @@ static void print_lost(const char *side, const __u64 lost[2], char *buf, size_t 
 	for (int i = 0; i < 2; i++) {
 		if (!lost[i])
 			continue;
-		off += snprintf(buf + off, len - off, "%s%s %llu %s", any ? ", " : "",
-				any ? "" : side, (unsigned long long)lost[i], lost_names[i]);
+		off += snprintf(buf + off, len - off, "%s%s%llu %s", any ? ", " : side,
+				any ? "" : " ", (unsigned long long)lost[i], lost_names[i]);
 		if (off >= len)
 			return;
 		any = true;
@@ -228,7 +233,8 @@ static void print_lost(const char *side, const __u64 lost[2], char *buf, size_t 
 		off += snprintf(buf + off, len - off, "; ");
 }
 
-static void report(struct profile *p, struct stack_set *set, double elapsed)
+static void report(const struct profile_args *a, struct profile *p, struct stack_set *set,
+		   double elapsed)
 {
 	struct profile_stats st;
 	char lost[512] = "";
@@ -237,8 +243,8 @@ static void report(struct profile *p, struct stack_set *set, double elapsed)
 	vigil_err("profile: %llu samples taken, %llu in the profile (%s, %.1f s)",
 		  (unsigned long long)st.samples, (unsigned long long)stack_set__total(set),
 		  profile__describe(p), elapsed);
-	print_lost("user stacks ", st.lost_user, lost, sizeof(lost));
-	print_lost("kernel stacks ", st.lost_kern, lost, sizeof(lost));
+	print_lost("user stacks", st.lost_user, lost, sizeof(lost));
+	print_lost("kernel stacks", st.lost_kern, lost, sizeof(lost));
 	if (st.counts_full)
 		snprintf(lost + strlen(lost), sizeof(lost) - strlen(lost),
 			 "samples %llu (counts map full); ", (unsigned long long)st.counts_full);
@@ -250,10 +256,11 @@ static void report(struct profile *p, struct stack_set *set, double elapsed)
 	}
 	if (st.truncated)
 		vigil_err("profile: stacks deeper than 127 frames were cut and marked [truncated] "
-			  "in %llu samples",
+			  "(samples: %llu)",
 			  (unsigned long long)st.truncated);
-	vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
-		   (unsigned long long)st.idle);
+	if (!a->command && !a->target.npids && !a->opts.idle)
+		vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
+			   (unsigned long long)st.idle);
 }
 
 static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
@@ -263,9 +270,13 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	struct summary_opts so = {.unit = "samples", .top_threads = 5, .top = 15};
 	int err;
 
+	/* A write error shows in the stream; commit reports it with the file's name. */
 	err = folded__write(out->f, set);
-	if (!err)
-		err = outfile__commit(out);
+	if (err == -ENOMEM) {
+		vigil_err("profile: out of memory");
+		return err;
+	}
+	err = outfile__commit(out);
 	if (err || !a->summary)
 		return err;
 	describe_target(a, what, sizeof(what));
@@ -273,9 +284,11 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 		 profile__describe(p), elapsed);
 	so.title = title;
 	err = summary__write(sum->f, set, &so);
-	if (!err)
-		err = outfile__commit(sum);
-	return err;
+	if (err == -ENOMEM) {
+		vigil_err("profile: out of memory");
+		return err;
+	}
+	return outfile__commit(sum);
 }
 
 int cmd_profile(int argc, char **argv)
@@ -290,6 +303,19 @@ int cmd_profile(int argc, char **argv)
 	double elapsed = 0;
 	int ret, err, status = 0;
 
+	/*
+	 * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait in the mask for run(), so a
+	 * signal during set-up still ends with complete output; a closed
+	 * terminal (SIGHUP) ends a profile as Ctrl-C does. The command gets
+	 * the mask vigil started with.
+	 */
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
+	sigaddset(&stop_sigs, SIGHUP);
+	sigaddset(&stop_sigs, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &stop_sigs, &a.target.child_mask);
+
 	ret = profile_parse_args(argc, argv, &a);
 	if (ret) {
 		if (ret < 0)
@@ -301,27 +327,23 @@ int cmd_profile(int argc, char **argv)
 	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
 		return EXIT_RUNTIME;
 
-	/*
-	 * From here on SIGINT and SIGTERM wait in the mask for run(), so that
-	 * a signal during set-up still ends with complete output and nothing
-	 * left behind. The command gets the mask vigil started with.
-	 */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigprocmask(SIG_BLOCK, &stop_sigs, &a.target.child_mask);
-
 	ret = EXIT_RUNTIME;
 	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary)))
 		goto cleanup;
+	if (a.summary && outfile__same(&out, &sum)) {
+		vigil_err("profile: -o and --summary name the same file");
+		ret = EXIT_USAGE;
+		goto cleanup;
+	}
 	set = stack_set__new();
 	sym = symbolizer__new(&so);
 	if (!set || !sym) {
 		vigil_err("profile: out of memory");
 		goto cleanup;
 	}
-	if (a.command && target__spawn(&a.target, a.command)) {
-		vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
+	err = a.command ? target__spawn(&a.target, a.command) : 0;
+	if (err) {
+		vigil_err("%s: cannot start: %s", a.command[0], strerror(-err));
 		goto cleanup;
 	}
 	a.opts.pids = a.target.pids;
@@ -338,12 +360,12 @@ int cmd_profile(int argc, char **argv)
 		vigil_err("profile: failed to drain the kernel's counts: %s", strerror(-err));
 		goto cleanup;
 	}
+	report(&a, p, set, elapsed);
 	if (write_outputs(&a, &out, &sum, set, p, elapsed))
 		goto cleanup;
-	report(p, set, elapsed);
 	ret = EXIT_OK;
 cleanup:
-	status = target__finish(&a.target);
+	status = target__finish(&a.target, a.command ? a.command[0] : NULL);
 	profile__free(p);
 	symbolizer__free(sym);
 	stack_set__free(set);

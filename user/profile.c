@@ -433,6 +433,12 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 			err = add_user(p, &fr, names, sym, d);
 		if (!err)
 			err = add_kernel(p, &fr, names, sym, d);
+		/*
+		 * Only the thread's name: -K and a sample in user mode, or -U and
+		 * a kernel thread. Say which side the time was on.
+		 */
+		if (!err && fr.n == 1)
+			err = push(&fr, names, p->opts.user ? "[kernel]" : "[user]");
 		if (!err)
 			err = stack_set__add(set, fr.v, fr.n, d->count);
 	}

@@ -116,18 +116,44 @@ __u64 stack_set__total(const struct stack_set *set)
 	return set->total;
 }
 
+/* Where a walk over a stack's folded text stands: frame i, byte j. */
+struct cursor {
+	const struct stack *st;
+	size_t i, j;
+};
+
+/* The next byte of "frame;frame;...", or -1 at the end. */
+static int next_byte(struct cursor *c)
+{
+	while (c->i < c->st->depth) {
+		unsigned char b = c->st->frames[c->i][c->j];
+
+		if (b) {
+			c->j++;
+			return b;
+		}
+		c->i++;
+		c->j = 0;
+		if (c->i < c->st->depth)
+			return ';';
+	}
+	return -1;
+}
+
+/* Byte order of the folded lines, as `LC_ALL=C sort` has them, without building them. */
 static int cmp_stacks(const void *pa, const void *pb)
 {
-	const struct stack *a = *(struct stack *const *)pa, *b = *(struct stack *const *)pb;
-	size_t n = a->depth < b->depth ? a->depth : b->depth;
+	struct cursor a = {*(struct stack *const *)pa, 0, 0};
+	struct cursor b = {*(struct stack *const *)pb, 0, 0};
 
-	for (size_t i = 0; i < n; i++) {
-		int c = strcmp(a->frames[i], b->frames[i]);
+	for (;;) {
+		int x = next_byte(&a), y = next_byte(&b);
 
-		if (c)
-			return c;
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (x < 0)
+			return 0;
 	}
-	return (a->depth > b->depth) - (a->depth < b->depth);
 }
 
 struct stack **stack_set__sorted(struct stack_set *set)

@@ -34,7 +34,7 @@ size_t stack_set__count(const struct stack_set *set);
 __u64 stack_set__total(const struct stack_set *set);
 
 /*
- * The stacks sorted by their frames (as folded tools sort them), in an
+ * The stacks in the byte order of their folded lines (LC_ALL=C sort), in an
  * array owned by the set and valid until the next add. NULL if out of memory.
  */
 struct stack **stack_set__sorted(struct stack_set *set);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 #include "target.h"
@@ -39,8 +40,13 @@ int target__check_pids(const int *pids, int npids)
 		int tgid;
 		char state;
 
-		if (read_status(pids[i], &tgid, &state) || state == 'Z' || state == 'X') {
+		if (read_status(pids[i], &tgid, &state)) {
 			vigil_err("pid %d: no such process", pids[i]);
+			return -ESRCH;
+		}
+		if (state == 'Z' || state == 'X') {
+			vigil_err("pid %d: has exited (a zombie: it runs nothing any more)",
+				  pids[i]);
 			return -ESRCH;
 		}
 		if (tgid != pids[i]) {
@@ -151,19 +157,36 @@ bool target__alive(struct target *t)
 	return false;
 }
 
-int target__finish(struct target *t)
+/* Reap the child if it has exited within ms milliseconds. */
+static bool reaped_within(struct target *t, int ms)
+{
+	struct timespec tick = {0, 10 * 1000 * 1000};
+
+	for (int waited = 0;; waited += 10) {
+		if (waitpid(t->child, &t->child_status, WNOHANG) == t->child)
+			return true;
+		if (waited >= ms)
+			return false;
+		nanosleep(&tick, NULL);
+	}
+}
+
+int target__finish(struct target *t, const char *name)
 {
 	if (!t->child)
 		return 0;
-	if (!t->child_exited) {
-		if (waitpid(t->child, &t->child_status, WNOHANG) != t->child) {
-			kill(t->child, SIGTERM);
+	if (!t->child_exited && !reaped_within(t, 0)) {
+		vigil_err("%s (pid %d): still running at the end of the profile; sending SIGTERM",
+			  name ? name : "command", t->child);
+		kill(t->child, SIGTERM);
+		if (!reaped_within(t, 2000)) {
+			vigil_err("%s (pid %d): still running 2 s after SIGTERM; sending SIGKILL",
+				  name ? name : "command", t->child);
+			kill(t->child, SIGKILL);
 			waitpid(t->child, &t->child_status, 0);
-			t->child_exited = true;
-			return 0;
 		}
-		t->child_exited = true;
 	}
+	t->child_exited = true;
 	if (WIFEXITED(t->child_status))
 		return WEXITSTATUS(t->child_status);
 	if (WIFSIGNALED(t->child_status))

@@ -12,9 +12,9 @@
 struct target {
 	int pids[TARGET_MAX_PIDS]; /* tgids; for a command, its pid */
 	int npids;
-	pid_t child; /* the command vigil started, or 0 */
-	int gate_fd; /* write end of the pipe the child waits on before exec */
-	int exec_fd; /* read end: errno from a failed exec, EOF on success */
+	pid_t child;	     /* the command vigil started, or 0 */
+	int gate_fd;	     /* write end of the pipe the child waits on before exec */
+	int exec_fd;	     /* read end: errno from a failed exec, EOF on success */
 	sigset_t child_mask; /* the signal mask the command starts with */
 	int child_status;
 	bool child_exited;
@@ -38,10 +38,11 @@ int target__release(struct target *t, const char *name);
 bool target__alive(struct target *t);
 
 /*
- * The child, if still running, is sent SIGTERM and reaped. Returns the
- * exit status vigil should give for it: its exit code, 128 + signal, or 0
- * if vigil had to stop it or there is no child.
+ * The child, if still running, is sent SIGTERM (said on stderr, naming it
+ * name), and SIGKILL if it has not exited two seconds later; then reaped.
+ * Returns the exit status vigil should give for it: its exit code, or
+ * 128 + the signal that ended it; 0 when there is no child.
  */
-int target__finish(struct target *t);
+int target__finish(struct target *t, const char *name);
 
 #endif /* VIGIL_TARGET_H */

@@ -76,12 +76,13 @@ int parse_ulong(const char *s, unsigned long min, unsigned long max, const char 
 
 int parse_pid_list(const char *s, int *pids, int max)
 {
-	char *copy = strdup(s), *tok, *save = NULL;
+	char *copy = strdup(s), *tok, *next;
 	int n = 0, err = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	/* strsep, not strtok: "1,,2" and "1," have an empty item, which is an error. */
+	for (next = copy; (tok = strsep(&next, ",")) != NULL;) {
 		unsigned long v;
 
 		if (n == max) {
@@ -93,10 +94,6 @@ int parse_pid_list(const char *s, int *pids, int max)
 		if (err)
 			break;
 		pids[n++] = (int)v;
-	}
-	if (!err && n == 0) {
-		vigil_err("-p: no PID given");
-		err = -EINVAL;
 	}
 	free(copy);
 	return err ? err : n;
@@ -256,7 +253,13 @@ int outfile__open(struct outfile *o, const char *path)
 	 * a FIFO, a symbolic link such as /dev/stdout) is written in place: a
 	 * rename would put a regular file where the link or device was.
 	 */
-	o->direct = lstat(path, &st) == 0 && !S_ISREG(st.st_mode);
+	if (lstat(path, &st) == 0) {
+		o->direct = !S_ISREG(st.st_mode);
+		o->replaces = !o->direct;
+		o->mode = st.st_mode & 07777;
+		o->uid = st.st_uid;
+		o->gid = st.st_gid;
+	}
 	fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC) : open_temp(o);
 	if (fd < 0) {
 		err = -errno;
@@ -301,8 +304,13 @@ int outfile__commit(struct outfile *o)
 	struct stat st;
 	int err = 0;
 
-	if (!o->path)
-		return fflush(stdout) ? -errno : 0;
+	if (!o->path) {
+		if (fflush(stdout) || ferror(stdout)) {
+			err = errno ? -errno : -EIO;
+			vigil_err("stdout: cannot write: %s", strerror(-err));
+		}
+		return err;
+	}
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? -errno : -EIO;
 	if (!err && !o->direct && fsync(fileno(o->f)))
@@ -311,6 +319,12 @@ int outfile__commit(struct outfile *o)
 	if (!err && o->direct && fstat(fileno(o->f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    ftruncate(fileno(o->f), ftell(o->f)))
 		err = -errno;
+	/* A file being replaced keeps its owner and mode. */
+	if (!err && o->replaces) {
+		fchmod(fileno(o->f), o->mode);
+		if (fchown(fileno(o->f), o->uid, o->gid))
+			fchmod(fileno(o->f), o->mode & 0777);
+	}
 	if (!err && !o->direct && !o->tmp)
 		err = name_temp(o, fileno(o->f));
 	if (fclose(o->f) && !err)
@@ -339,6 +353,33 @@ void outfile__abort(struct outfile *o)
 	free(o->path);
 	free(o->dir);
 	memset(o, 0, sizeof(*o));
+}
+
+/* The destination as an absolute path with its folder resolved; NULL if that fails. */
+static char *canonical(const struct outfile *o)
+{
+	const char *base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+	char *dir = realpath(o->dir, NULL), *out = NULL;
+
+	if (dir && asprintf(&out, "%s/%s", strcmp(dir, "/") ? dir : "", base) < 0)
+		out = NULL;
+	free(dir);
+	return out;
+}
+
+bool outfile__same(const struct outfile *a, const struct outfile *b)
+{
+	char *ca, *cb;
+	bool same;
+
+	if (!a->path || !b->path)
+		return !a->path && !b->path;
+	ca = canonical(a);
+	cb = canonical(b);
+	same = ca && cb && !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return same;
 }
 
 unsigned long long now_ns(void)

@@ -65,12 +65,16 @@ struct outfile {
 	char *dir;
 	char *tmp; /* the temporary file's name, once it has one */
 	FILE *f;
-	bool direct;
+	bool direct;   /* not a regular file: written in place */
+	bool replaces; /* a regular file is there: keep its mode and owner */
+	unsigned int mode, uid, gid;
 };
 
 int outfile__open(struct outfile *o, const char *path);
 /* Flush, close and rename into place. Returns 0 or -errno after printing. */
 int outfile__commit(struct outfile *o);
+/* Whether two opened outputs name the same destination (both stdout counts). */
+bool outfile__same(const struct outfile *a, const struct outfile *b);
 /* Remove the temporary file; safe after commit and on a zeroed struct. */
 void outfile__abort(struct outfile *o);
 

@@ -141,6 +141,29 @@ test_command_is_profiled_and_its_exit_status_returned()
 
 # The command's children are followed: sh forks cpu_ratio (the "; true"
 # keeps sh from exec'ing it in place).
+# A command still running when -d ends is sent SIGTERM, and SIGKILL if it
+# ignores that for 2 s; either way the profile is written and vigil exits
+# with the command's status: 128 + the signal that ended it.
+test_command_outliving_duration_is_stopped_with_its_status()
+{
+	run_vigil "$T/stdout" "$T/err" profile -d 1 -o "$T/out/p.folded" -- \
+		"$WORKLOADS/cpu_ratio" 30
+	expect_rc 143 "profile -d 1 -- cpu_ratio 30 (128 + SIGTERM)"
+	check_folded "$T/out/p.folded" "$T/err"
+	only_file "$T/out" p.folded
+	grep -q 'still running at the end of the profile; sending SIGTERM' "$T/err" ||
+		fail "no word on stderr of stopping the command: $(tr '\n' '|' <"$T/err")"
+	(($(frame_samples "$T/out/p.folded" burn_three cpu_ratio) > 0)) ||
+		fail "no burn_three in the profile of the stopped command"
+
+	rm -f "$T/out/"*
+	run_vigil "$T/stdout" "$T/err" profile -d 1 -o "$T/out/p.folded" -- \
+		sh -c 'trap "" TERM; while :; do :; done'
+	expect_rc 137 "profile -d 1 -- a shell that ignores SIGTERM (128 + SIGKILL)"
+	check_folded "$T/out/p.folded" "$T/err"
+	grep -q 'sending SIGKILL' "$T/err" || fail "no word on stderr of SIGKILL"
+}
+
 test_command_children_are_profiled()
 {
 	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
@@ -196,6 +219,12 @@ signal_ends_profile()
 test_sigint_writes_complete_profile()
 {
 	signal_ends_profile INT
+}
+
+# A closed terminal or ssh session sends SIGHUP: the profile must survive it.
+test_sighup_writes_complete_profile()
+{
+	signal_ends_profile HUP
 }
 
 test_sigterm_writes_complete_profile()
@@ -418,6 +447,13 @@ test_rejects_unwritable_output()
 	expect_error 1 profile -d 1 -o "$T/not-a-dir/x.folded"
 	start_workload cpu_ratio 8
 	expect_error 1 profile -p "$WL_PID" -d 1 -o /nonexistent-dir/x.folded
+	expect_error 2 profile -p "$WL_PID" -d 1 -o "$T/out/a" --summary "$T/out/../out/a"
+	empty_dir "$T/out"
+	# Writable at the start, full at the end: said in one line, after the counts.
+	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o /dev/full
+	expect_rc 1 "profile -o /dev/full"
+	grep -q '^vigil: /dev/full: cannot write: No space left on device$' "$T/err" ||
+		fail "no one-line write error: $(tr '\n' '|' <"$T/err")"
 }
 
 # Without privileges vigil says which capability it lacks.
@@ -452,10 +488,12 @@ ALL_TESTS=(
 	threads_created_after_attach_are_profiled
 	pid_list_profiles_each_and_ends_with_them
 	command_is_profiled_and_its_exit_status_returned
+	command_outliving_duration_is_stopped_with_its_status
 	command_children_are_profiled
 	pie_and_shared_library_frames_are_named
 	sigint_writes_complete_profile
 	sigterm_writes_complete_profile
+	sighup_writes_complete_profile
 	signal_during_startup_still_writes_complete_profile
 	sigkill_leaves_nothing_half_written
 	output_replaces_files_and_writes_links_and_fifos_in_place

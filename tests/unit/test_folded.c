@@ -64,6 +64,27 @@ static void equal_stacks_merge_and_lines_are_sorted(void **state)
 	stack_set__free(set);
 }
 
+/* Tools that merge or diff folded files expect the order of `LC_ALL=C sort`. */
+static void lines_are_in_byte_order_of_the_whole_line(void **state)
+{
+	struct stack_set *set = stack_set__new();
+	char *text;
+
+	(void)state;
+	add(set, "cc;main", 1);
+	add(set, "cc1;main", 2);
+	add(set, "cc;main;x", 3);
+	add(set, "Cc;main", 4);
+	text = folded_text(set);
+	/* 'C' < 'c', and '1' (0x31) < ';' (0x3b): cc1 sorts before cc. */
+	assert_string_equal(text, "Cc;main 4\n"
+				  "cc1;main 2\n"
+				  "cc;main 1\n"
+				  "cc;main;x 3\n");
+	free(text);
+	stack_set__free(set);
+}
+
 static void interned_names_share_one_pointer(void **state)
 {
 	struct strtab *t = strtab__new();
@@ -186,6 +207,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(equal_stacks_merge_and_lines_are_sorted),
+		cmocka_unit_test(lines_are_in_byte_order_of_the_whole_line),
 		cmocka_unit_test(interned_names_share_one_pointer),
 		cmocka_unit_test(separators_and_line_breaks_in_names_keep_one_frame),
 		cmocka_unit_test(sanitize_truncates_to_the_buffer),

@@ -54,6 +54,9 @@ static void pid_list_is_comma_separated(void **state)
 	assert_true(parse_pid_list("0", pids, 4) < 0);
 	assert_true(parse_pid_list("1,2,3,4,5", pids, 4) < 0);
 	assert_true(parse_pid_list(",", pids, 4) < 0);
+	assert_true(parse_pid_list("1,", pids, 4) < 0);
+	assert_true(parse_pid_list(",1", pids, 4) < 0);
+	assert_true(parse_pid_list("", pids, 4) < 0);
 }
 
 static void cpu_list_reads_ranges_like_sysfs(void **state)
@@ -151,6 +154,8 @@ static void profile_rejects_bad_usage_with_status_2(void **state)
 	assert_int_equal(parse(&a, "-U", "-K", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "-p", "1", "--", "ls", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "-o", "a", "--summary", "a", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-d", "1", "--", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "--help", NULL), -1);
 }
 
