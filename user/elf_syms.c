@@ -8,42 +8,23 @@
 #include <unistd.h>
 #include <gelf.h>
 #include "elf_syms.h"
-
-/*
- * Overlapping functions (an entry point inside a longer function, as some
- * hand-written assembly has) are found by looking back this many symbols
- * from the nearest start below the address; deeper nesting is not found and
- * the frame falls back to FILE+0xOFFSET.
- */
-#define NESTED_LOOKBACK 4
+#include "symtab.h"
 
 struct elf_seg {
 	__u64 off, filesz, vaddr;
 };
 
-struct elf_sym {
-	__u64 addr, end; /* [addr, end) in ELF virtual addresses */
-	__u32 name;	 /* offset in strs */
-	__u16 len;	 /* name length, clamped; only orders aliases */
-	__u8 rank;	 /* 0 GLOBAL, 1 WEAK, 2 LOCAL and others */
-	__u8 sized;	 /* st_size was nonzero */
-};
-
 struct elf_syms {
 	struct elf_seg *segs;
 	size_t nr_segs;
-	struct elf_sym *syms;
-	size_t nr_syms;
-	char *strs; /* a copy of the symbol string table */
-	size_t strs_size;
+	struct symtab *syms; /* by ELF virtual address; NULL when the file has none */
 };
 
 void elf_syms__free(struct elf_syms *es)
 {
 	if (!es)
 		return;
-	free(es->strs);
-	free(es->syms);
+	symtab__free(es->syms);
 	free(es->segs);
 	free(es);
 }
@@ -98,22 +79,24 @@ static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
 	return dynsym;
 }
 
-static int copy_strtab(Elf *elf, size_t shndx, struct elf_syms *es)
+/* The symbols' string table, copied whole into t so that st_name offsets stay valid there. */
+static int copy_strtab(Elf *elf, size_t shndx, struct symtab *t, Elf_Data **strs)
 {
 	Elf_Scn *scn = elf_getscn(elf, shndx);
 	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	__u32 off;
+	int err;
 
 	if (!data || !data->d_buf)
 		return -EINVAL;
-	es->strs = malloc(data->d_size + 1);
-	if (!es->strs)
-		return -ENOMEM;
-	memcpy(es->strs, data->d_buf, data->d_size);
-	es->strs[data->d_size] = '\0'; /* a malformed table still ends */
-	es->strs_size = data->d_size;
-	return 0;
+	/* the copy ends in a NUL, so a malformed table still ends */
+	err = symtab__add_name(t, data->d_buf, data->d_size, &off);
+	if (!err)
+		*strs = data;
+	return err;
 }
 
+/* Of the symbols at one address GLOBAL names it before WEAK, WEAK before LOCAL and others. */
 static __u8 bind_rank(unsigned char bind)
 {
 	if (bind == STB_GLOBAL)
@@ -138,7 +121,7 @@ static __u64 section_end(Elf *elf, const GElf_Sym *sym)
 }
 
 /* Keep a symbol that names code: a defined function or ifunc with an address and a name. */
-static bool is_code_symbol(const GElf_Sym *sym, const struct elf_syms *es)
+static bool is_code_symbol(const GElf_Sym *sym, const Elf_Data *strs)
 {
 	unsigned char type = GELF_ST_TYPE(sym->st_info);
 
@@ -146,108 +129,38 @@ static bool is_code_symbol(const GElf_Sym *sym, const struct elf_syms *es)
 		return false;
 	if (!sym->st_value || sym->st_shndx == SHN_UNDEF)
 		return false;
-	return sym->st_name && sym->st_name < es->strs_size && es->strs[sym->st_name];
+	return sym->st_name && sym->st_name < strs->d_size &&
+	       ((const char *)strs->d_buf)[sym->st_name];
 }
 
-static int collect_symbols(Elf *elf, Elf_Scn *scn, struct elf_syms *es)
+/* Add the code symbols to t; one without a size ends at its section's end at the latest. */
+static int collect_symbols(Elf *elf, Elf_Scn *scn, const Elf_Data *strs, struct symtab *t)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
 	size_t n, i;
 	GElf_Sym sym;
+	int err;
 
 	if (!data || !entsize)
 		return -EINVAL;
 	n = data->d_size / entsize;
-	if (!n)
-		return 0;
-	es->syms = calloc(n, sizeof(*es->syms));
-	if (!es->syms)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		struct elf_sym *s = &es->syms[es->nr_syms];
-		size_t len;
+	err = symtab__reserve(t, n, 0 /* the names are in already */);
+	for (i = 0; i < n && !err; i++) {
+		__u64 bound;
 
-		if (!gelf_getsym(data, i, &sym) || !is_code_symbol(&sym, es))
+		if (!gelf_getsym(data, i, &sym) || !is_code_symbol(&sym, strs))
 			continue;
-		len = strlen(es->strs + sym.st_name);
-		s->addr = sym.st_value;
-		s->sized = sym.st_size != 0;
-		s->end = s->sized ? sym.st_value + sym.st_size : section_end(elf, &sym);
-		s->name = sym.st_name;
-		s->len = len > 0xffff ? 0xffff : len;
-		s->rank = bind_rank(GELF_ST_BIND(sym.st_info));
-		es->nr_syms++;
+		bound = sym.st_size ? 0 : section_end(elf, &sym);
+		err = symtab__add(t, sym.st_value, sym.st_size, bound,
+				  bind_rank(GELF_ST_BIND(sym.st_info)), sym.st_name);
 	}
-	return 0;
-}
-
-/* By address; at one address GLOBAL, WEAK, LOCAL, then the shorter name, then the first. */
-static int cmp_sym(const void *a, const void *b)
-{
-	const struct elf_sym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	if (x->name != y->name)
-		return x->name < y->name ? -1 : 1;
-	return 0;
-}
-
-/*
- * Sort, keep one symbol per address (the first in cmp_sym's order, covering
- * the longest size any alias declares), and end each symbol without a size
- * where the next symbol starts, or at its section's end.
- */
-static void merge_symbols(struct elf_syms *es)
-{
-	size_t i, out = 1;
-
-	if (!es->nr_syms)
-		return;
-	qsort(es->syms, es->nr_syms, sizeof(*es->syms), cmp_sym);
-	for (i = 1; i < es->nr_syms; i++) {
-		struct elf_sym *kept = &es->syms[out - 1], *cur = &es->syms[i];
-
-		if (cur->addr != kept->addr) {
-			es->syms[out++] = *cur;
-			continue;
-		}
-		if (cur->sized && (!kept->sized || cur->end > kept->end)) {
-			kept->end = cur->end;
-			kept->sized = 1;
-		}
-	}
-	es->nr_syms = out;
-	for (i = 0; i + 1 < out; i++) {
-		struct elf_sym *s = &es->syms[i];
-
-		if (!s->sized && s->end > es->syms[i + 1].addr)
-			s->end = es->syms[i + 1].addr;
-	}
-}
-
-/* Give back the room of the symbols not kept (data, undefined, aliases); keep it if that fails. */
-static void shrink_symbols(struct elf_syms *es)
-{
-	struct elf_sym *syms;
-
-	if (!es->nr_syms) {
-		free(es->syms);
-		es->syms = NULL;
-		return;
-	}
-	syms = realloc(es->syms, es->nr_syms * sizeof(*syms));
-	if (syms)
-		es->syms = syms;
+	return err;
 }
 
 static int load_symbols(Elf *elf, struct elf_syms *es)
 {
+	Elf_Data *strs;
 	Elf_Scn *scn;
 	GElf_Shdr sh;
 	int err;
@@ -255,14 +168,16 @@ static int load_symbols(Elf *elf, struct elf_syms *es)
 	scn = find_symtab(elf, &sh);
 	if (!scn)
 		return 0; /* no symbols: every lookup falls back to FILE+0xOFFSET */
-	err = copy_strtab(elf, sh.sh_link, es);
+	es->syms = symtab__new();
+	if (!es->syms)
+		return -ENOMEM;
+	err = copy_strtab(elf, sh.sh_link, es->syms, &strs);
 	if (err)
 		return err;
-	err = collect_symbols(elf, scn, es);
+	err = collect_symbols(elf, scn, strs, es->syms);
 	if (err)
 		return err;
-	merge_symbols(es);
-	shrink_symbols(es);
+	symtab__finish(es->syms);
 	return 0;
 }
 
@@ -324,30 +239,12 @@ static int file_off_to_vaddr(const struct elf_syms *es, __u64 file_off, __u64 *v
 
 int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name)
 {
-	size_t lo = 0, hi = es->nr_syms, i, stop;
 	__u64 addr;
 
-	if (file_off_to_vaddr(es, file_off, &addr))
+	if (!es->syms || file_off_to_vaddr(es, file_off, &addr))
 		return -ENOENT;
-	/* hi ends as the first symbol starting above addr */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (es->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	stop = hi > NESTED_LOOKBACK ? hi - NESTED_LOOKBACK : 0;
-	for (i = hi; i > stop; i--) {
-		const struct elf_sym *s = &es->syms[i - 1];
-
-		if (addr < s->end) {
-			*name = es->strs + s->name;
-			return 0;
-		}
-	}
-	return -ENOENT;
+	/* each symbol here has a size or its section's end: none is open-ended (1) */
+	return symtab__find(es->syms, addr, name) < 0 ? -ENOENT : 0;
 }
 
 /* ------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "elf_syms.h"
 #include "strtab.h"
 #include "symbolizer.h"
+#include "symtab.h"
 
 #define UNKNOWN_NAME   "[unknown]"
 #define KALLSYMS_PATH  "/proc/kallsyms"
@@ -30,21 +30,17 @@
  */
 #define RETRY_NS 1000000000LL
 
-/* kallsyms entries that mark the end of a region rather than name code */
-#define KSYM_END UINT32_MAX
+/* Room for kernel text symbols and their names from the start; each doubles past it. */
+#define KSYMS_RESERVE	    65536
+#define KSYMS_NAMES_RESERVE (1 << 20)
 
-struct ksym {
-	__u64 addr;
-	__u32 name; /* offset in ksyms.names, or KSYM_END */
-	__u16 len;  /* name length, clamped; only orders aliases */
-	__u8 rank;  /* 0 global, 1 weak, 2 local, 3 section bound, 4 end of text */
-};
-
-struct ksyms {
-	struct ksym *syms;
-	size_t nr, cap;
-	char *names;
-	size_t names_len, names_cap;
+/* Of the kernel symbols at one address, the lowest rank names it. */
+enum ksym_rank {
+	KSYM_GLOBAL,
+	KSYM_WEAK,
+	KSYM_LOCAL,
+	KSYM_BOUND,	  /* a section bound, such as _text */
+	KSYM_END_OF_TEXT, /* _etext, kept as a marker */
 };
 
 /* One parsed file; syms is NULL when the file is not ELF, so the frame shows FILE+0xOFFSET. */
@@ -97,7 +93,7 @@ struct symbolizer {
 	const char *unknown;
 	bool warn;
 
-	struct ksyms kernel;
+	struct symtab *kernel;
 	char *kallsyms_path; /* NULL: KALLSYMS_PATH */
 	bool kernel_loaded, kernel_unusable;
 	long long kernel_read_ns;
@@ -123,13 +119,6 @@ static long long mono_ns(void)
  * Kernel symbols from /proc/kallsyms
  * ------------------------------------------------------------------------ */
 
-static void ksyms_free(struct ksyms *k)
-{
-	free(k->syms);
-	free(k->names);
-	memset(k, 0, sizeof(*k));
-}
-
 /* Code lives in text symbols; weak ones count, data and absolute ones do not. */
 static bool ksym_is_text(char type)
 {
@@ -154,69 +143,32 @@ static bool ksym_is_bound(const char *name, size_t len)
 				  ends_with(name, len, "text"));
 }
 
-static __u8 ksym_rank(char type, const char *name, size_t len)
+static enum ksym_rank ksym_rank(char type, const char *name, size_t len)
 {
 	if (ksym_is_bound(name, len))
-		return 3;
+		return KSYM_BOUND;
 	if (type == 'T')
-		return 0;
+		return KSYM_GLOBAL;
 	if (type == 'W')
-		return 1;
-	return 2;
+		return KSYM_WEAK;
+	return KSYM_LOCAL;
 }
 
-/* Append a name to the table's string buffer; its offset in *off. */
-static int ksyms_add_name(struct ksyms *k, const char *name, size_t len, __u32 *off)
+/* Kernel symbols have no size: each ends where the next begins. */
+static int ksyms_add(struct symtab *t, __u64 addr, char type, const char *name, size_t len)
 {
-	if (k->names_len + len + 1 > k->names_cap) {
-		size_t cap = k->names_cap ? k->names_cap * 2 : 1 << 20;
-		char *names;
+	__u32 off;
+	int err;
 
-		while (cap < k->names_len + len + 1)
-			cap *= 2;
-		names = realloc(k->names, cap);
-		if (!names)
-			return -ENOMEM;
-		k->names = names;
-		k->names_cap = cap;
-	}
-	memcpy(k->names + k->names_len, name, len);
-	k->names[k->names_len + len] = '\0';
-	*off = k->names_len;
-	k->names_len += len + 1;
-	return 0;
-}
-
-static int ksyms_push(struct ksyms *k, __u64 addr, char type, const char *name, size_t len)
-{
-	struct ksym *sym;
-
-	if (k->nr == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 65536;
-		struct ksym *syms = realloc(k->syms, cap * sizeof(*syms));
-
-		if (!syms)
-			return -ENOMEM;
-		k->syms = syms;
-		k->cap = cap;
-	}
-	sym = &k->syms[k->nr];
-	sym->addr = addr;
 	if (len == strlen("_etext") && !memcmp(name, "_etext", len)) {
 		/* the end of core kernel text: addresses past it are not its last function */
-		sym->name = KSYM_END;
-		sym->len = 0;
-		sym->rank = 4;
-	} else {
-		int err = ksyms_add_name(k, name, len, &sym->name);
-
-		if (err)
-			return err;
-		sym->len = len > 0xffff ? 0xffff : len;
-		sym->rank = ksym_rank(type, name, len);
+		return symtab__add(t, addr, 0 /* size */, 0 /* bound */, KSYM_END_OF_TEXT,
+				   SYMTAB_NO_NAME);
 	}
-	k->nr++;
-	return 0;
+	err = symtab__add_name(t, name, len, &off);
+	if (err)
+		return err;
+	return symtab__add(t, addr, 0 /* size */, 0 /* bound */, ksym_rank(type, name, len), off);
 }
 
 /*
@@ -224,7 +176,7 @@ static int ksyms_push(struct ksyms *k, __u64 addr, char type, const char *name, 
  * dropped, frames show the function name only. *nonzero is set when the
  * line's address is not zero.
  */
-static int ksyms_parse_line(struct ksyms *k, const char *line, bool *nonzero)
+static int ksyms_parse_line(struct symtab *t, const char *line, bool *nonzero)
 {
 	const char *name;
 	char *end;
@@ -240,41 +192,11 @@ static int ksyms_parse_line(struct ksyms *k, const char *line, bool *nonzero)
 	name = end + 3;
 	if (!ksym_is_text(type))
 		return 0;
-	return ksyms_push(k, addr, type, name, strcspn(name, " \t\n"));
+	return ksyms_add(t, addr, type, name, strcspn(name, " \t\n"));
 }
 
-static int cmp_ksym(const void *a, const void *b)
-{
-	const struct ksym *x = a, *y = b;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank < y->rank ? -1 : 1;
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	if (x->name != y->name)
-		return x->name < y->name ? -1 : 1; /* file order */
-	return 0;
-}
-
-/* Sort and keep one symbol per address: the lowest rank, then the shorter name, then the first. */
-static void ksyms_sort(struct ksyms *k)
-{
-	size_t i, out = 1;
-
-	if (!k->nr)
-		return;
-	qsort(k->syms, k->nr, sizeof(*k->syms), cmp_ksym);
-	for (i = 1; i < k->nr; i++) {
-		if (k->syms[i].addr != k->syms[out - 1].addr)
-			k->syms[out++] = k->syms[i];
-	}
-	k->nr = out;
-}
-
-/* Read a kallsyms file into k; *hidden says every address read as zero. */
-static int ksyms_read(struct ksyms *k, const char *path, bool *hidden)
+/* Read a kallsyms file into t; *hidden says every address read as zero. */
+static int ksyms_read(struct symtab *t, const char *path, bool *hidden)
 {
 	bool nonzero = false;
 	char *line = NULL;
@@ -285,8 +207,9 @@ static int ksyms_read(struct ksyms *k, const char *path, bool *hidden)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
+	err = symtab__reserve(t, KSYMS_RESERVE, KSYMS_NAMES_RESERVE);
 	while (!err && getline(&line, &cap, f) > 0)
-		err = ksyms_parse_line(k, line, &nonzero);
+		err = ksyms_parse_line(t, line, &nonzero);
 	if (!err && ferror(f))
 		err = -EIO;
 	free(line);
@@ -294,7 +217,7 @@ static int ksyms_read(struct ksyms *k, const char *path, bool *hidden)
 	if (err)
 		return err;
 	*hidden = !nonzero;
-	ksyms_sort(k);
+	symtab__finish(t);
 	return 0;
 }
 
@@ -318,52 +241,28 @@ static void kernel_give_up(struct symbolizer *s, const char *path, int err)
 static int kernel_load(struct symbolizer *s)
 {
 	const char *path = s->kallsyms_path ? s->kallsyms_path : KALLSYMS_PATH;
-	struct ksyms fresh = {};
+	struct symtab *fresh;
 	bool hidden = false;
 	int err;
 
 	s->kernel_read_ns = mono_ns();
-	err = ksyms_read(&fresh, path, &hidden);
+	fresh = symtab__new();
+	if (!fresh)
+		return -ENOMEM;
+	err = ksyms_read(fresh, path, &hidden);
 	if (!err && !hidden) {
-		ksyms_free(&s->kernel);
+		symtab__free(s->kernel);
 		s->kernel = fresh;
 		s->kernel_loaded = true;
 		return 0;
 	}
-	ksyms_free(&fresh);
+	symtab__free(fresh);
 	if (err == -ENOMEM)
 		return err;
 	if (!s->kernel_loaded)
 		kernel_give_up(s, path, err);
 	s->kernel_loaded = true;
 	return 0;
-}
-
-/*
- * The symbol with the greatest address <= addr: 0 and *name set; 1 and
- * *name set when that is the table's last symbol (nothing bounds it, so the
- * table may be stale); -ENOENT below the first symbol or past _etext.
- */
-static int kernel_find(const struct ksyms *k, __u64 addr, const char **name)
-{
-	size_t lo = 0, hi = k->nr;
-	const struct ksym *sym;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (k->syms[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!hi)
-		return -ENOENT;
-	sym = &k->syms[hi - 1];
-	if (sym->name == KSYM_END)
-		return -ENOENT;
-	*name = k->names + sym->name;
-	return hi == k->nr;
 }
 
 int symbolizer__set_kallsyms(struct symbolizer *s, const char *path)
@@ -386,11 +285,12 @@ const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
 		return NULL;
 	if (s->kernel_unusable)
 		return s->unknown;
-	err = kernel_find(&s->kernel, addr, &name);
+	/* a miss, or a hit on the last symbol (nothing ends it), may mean the table is stale */
+	err = symtab__find(s->kernel, addr, &name);
 	if (err && mono_ns() - s->kernel_read_ns >= RETRY_NS) {
 		if (kernel_load(s))
 			return NULL;
-		err = kernel_find(&s->kernel, addr, &name);
+		err = symtab__find(s->kernel, addr, &name);
 	}
 	if (err < 0)
 		return s->unknown;
@@ -906,7 +806,7 @@ void symbolizer__free(struct symbolizer *s)
 		elf_syms__free(file->syms);
 		free(file);
 	}
-	ksyms_free(&s->kernel);
+	symtab__free(s->kernel);
 	free(s->kallsyms_path);
 	strtab__free(s->strs);
 	free(s);
