@@ -318,68 +318,49 @@ static int push(struct frames *fr, struct strtab *names, const char *s)
 	return 0;
 }
 
-static int add_user(struct profile *p, struct frames *fr, struct strtab *names,
-		    struct symbolizer *sym, const struct drained *d)
+/*
+ * One side of a sample, outermost frame first: a placeholder if its walk
+ * failed, "[truncated]" above a stack cut at the depth limit, then the
+ * names. Every frame but the innermost is a return address, named at
+ * address - 1; so is the innermost user frame of a sample taken in the
+ * kernel, where the user stack ends after the syscall instruction.
+ */
+static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
+		    struct symbolizer *sym, const struct drained *d, bool kernel)
 {
+	const __u64 *ips = kernel ? d->key.kern : d->key.user;
+	int n = kernel ? d->key.kern_len : d->key.user_len, err;
 	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK;
-	int n = d->key.user_len, err;
-
-	if (n == PROFILE_NO_STACK)
-		return 0;
-	if (n <= 0) {
-		p->lost.lost_user[lost_index(n ? n : -EFAULT)] += d->count;
-		return push(fr, names, "[lost user stack]");
-	}
-	if (n == PROFILE_MAX_DEPTH) {
-		p->lost.truncated += d->count;
-		err = push(fr, names, "[truncated]");
-		if (err)
-			return err;
-	}
-	/*
-	 * Outermost first. Every frame but the innermost is a return address;
-	 * so is the innermost when the thread was in the kernel, where the
-	 * user stack ends at the instruction after the syscall.
-	 */
-	for (int i = n - 1; i >= 0; i--) {
-		const char *name =
-			symbolizer__user(sym, d->key.tgid, d->key.user[i], i > 0 || in_kernel);
-
-		if (!name)
-			return -ENOMEM;
-		err = push(fr, names, name);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int add_kernel(struct profile *p, struct frames *fr, struct strtab *names,
-		      struct symbolizer *sym, const struct drained *d)
-{
-	int n = d->key.kern_len, err;
+	__u64 *lost = kernel ? p->lost.lost_kern : p->lost.lost_user;
 	char buf[512];
 
 	if (n == PROFILE_NO_STACK)
 		return 0;
 	if (n <= 0) {
-		p->lost.lost_kern[lost_index(n ? n : -EFAULT)] += d->count;
-		return push(fr, names, "[lost kernel stack]");
+		lost[lost_index(n ? n : -EFAULT)] += d->count;
+		return push(fr, names, kernel ? "[lost kernel stack]" : "[lost user stack]");
 	}
 	if (n == PROFILE_MAX_DEPTH) {
 		p->lost.truncated += d->count;
-		err = push(fr, names, "[truncated]_[k]");
+		err = push(fr, names, kernel ? "[truncated]_[k]" : "[truncated]");
 		if (err)
 			return err;
 	}
 	for (int i = n - 1; i >= 0; i--) {
-		__u64 ip = d->key.kern[i];
-		const char *name = symbolizer__kernel(sym, i > 0 ? ip - 1 : ip);
+		bool is_return = i > 0 || (!kernel && in_kernel);
+		const char *name;
 
+		if (kernel) {
+			name = symbolizer__kernel(sym, is_return ? ips[i] - 1 : ips[i]);
+			if (name)
+				snprintf(buf, sizeof(buf), "%s_[k]", name);
+			name = name ? buf : NULL;
+		} else {
+			name = symbolizer__user(sym, d->key.tgid, ips[i], is_return);
+		}
 		if (!name)
 			return -ENOMEM;
-		snprintf(buf, sizeof(buf), "%s_[k]", name);
-		err = push(fr, names, buf);
+		err = push(fr, names, name);
 		if (err)
 			return err;
 	}
@@ -430,9 +411,9 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 		comm[PROFILE_COMM_LEN] = '\0';
 		err = push(&fr, names, comm[0] ? comm : "[unknown]");
 		if (!err)
-			err = add_user(p, &fr, names, sym, d);
+			err = add_side(p, &fr, names, sym, d, false /* user */);
 		if (!err)
-			err = add_kernel(p, &fr, names, sym, d);
+			err = add_side(p, &fr, names, sym, d, true /* kernel */);
 		/*
 		 * Only the thread's name: -K and a sample in user mode, or -U and
 		 * a kernel thread. Say which side the time was on.
