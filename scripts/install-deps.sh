@@ -4,11 +4,11 @@
 set -euo pipefail
 
 packages=(
-	make gcc libc6-dev pkg-config binutils    # the userspace build
-	clang llvm lld                            # BPF target; lld links a test fixture
+	make gcc libc6-dev binutils               # the userspace build
+	clang lld                                 # BPF target; lld links a test fixture
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # loader, skeletons, ELF symbols
 	libcmocka-dev                             # unit tests
-	util-linux procps                         # setpriv, ps for the integration tests
+	util-linux                                # setpriv, for the integration tests
 )
 
 if [ "${1:-}" = "--list" ]; then
