@@ -27,14 +27,14 @@
 #include <string.h>
 #include <time.h>
 
-#define NWORKERS	2
-#define PAYLOAD_SIZE	8192
-#define HEADER_SIZE	4096
-#define COOKIE_SIZE	3000
-#define MAX_LINES	16
-#define CHUNK_SIZE	1024
-#define LZ_WINDOW	8
-#define LZ_MIN_MATCH	3
+#define NWORKERS     2
+#define PAYLOAD_SIZE 8192
+#define HEADER_SIZE  4096
+#define COOKIE_SIZE  3000
+#define MAX_LINES    16
+#define CHUNK_SIZE   1024
+#define LZ_WINDOW    8
+#define LZ_MIN_MATCH 3
 
 struct request {
 	unsigned int id;
@@ -69,7 +69,9 @@ static volatile uint32_t sink;
  * last instruction of a function still miss its caller; keeping hot leaf
  * functions few and long keeps those rare.)
  */
-#define KEEP_FRAME()	volatile char keep_frame_ = 0; (void)keep_frame_
+#define KEEP_FRAME()                                                                               \
+	volatile char keep_frame_ = 0;                                                             \
+	(void)keep_frame_
 
 static double now(void)
 {
@@ -201,8 +203,7 @@ void compress_block(struct request *req)
 	size_t off, len = 0;
 
 	for (off = 0; off < PAYLOAD_SIZE; off += CHUNK_SIZE)
-		len += compress_chunk(req->payload + off, CHUNK_SIZE,
-				      req->compressed + len);
+		len += compress_chunk(req->payload + off, CHUNK_SIZE, req->compressed + len);
 	req->compressed_len = len;
 }
 
@@ -213,7 +214,8 @@ void render_response(struct request *req)
 	char *out = req->response;
 	size_t i;
 
-	out += sprintf(out, "HTTP/1.1 200 OK\r\nX-Checksum: %08x\r\n"
+	out += sprintf(out,
+		       "HTTP/1.1 200 OK\r\nX-Checksum: %08x\r\n"
 		       "Content-Length: %zu\r\n\r\n",
 		       req->checksum, 2 * req->compressed_len);
 	for (i = 0; i < req->compressed_len; i++) {
@@ -254,7 +256,7 @@ static void *worker_main(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct worker workers[NWORKERS] = { 0 };
+	struct worker workers[NWORKERS] = {0};
 	int i, err;
 
 	if (argc != 2 || atoi(argv[1]) <= 0) {

@@ -56,8 +56,8 @@ static void *thread_main(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t threads[NTHREADS];
-	double cpu_s[NTHREADS] = { 0 }, total = 0;
-	struct timespec idle = { 0 };
+	double cpu_s[NTHREADS] = {0}, total = 0;
+	struct timespec idle = {0};
 	int i, err;
 
 	if (argc != 3 || atoi(argv[1]) < 0 || atoi(argv[2]) <= 0) {
