@@ -17,9 +17,10 @@
 #include "target.h"
 #include "util.h"
 
-#define DEFAULT_FREQ 99
-#define MAX_FREQ     10000
-#define MAX_DURATION 86400
+#define DEFAULT_FREQ   99
+#define MAX_FREQ       10000
+#define MAX_DURATION   86400
+#define FIRST_DRAIN_NS (100 * 1000000ULL)
 
 static void usage(FILE *f)
 {
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		"  -F, --freq HZ           samples per second per CPU (1-%d, default %d)\n"
 		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
 		"                          SIGTERM, or every target has exited)\n"
-		"  -o, --output FILE       write the profile here (default stdout); written\n"
+		"  -o, --output FILE       write the profile here (default or '-': stdout); "
+		"written\n"
 		"                          whole at the end, through a temporary file\n"
 		"  -U, --user-only         walk user stacks only\n"
 		"  -K, --kernel-only       walk kernel stacks only\n"
@@ -81,12 +83,13 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:p:F:d:o:UKvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			n = parse_pid_list(optarg, a->target.pids, TARGET_MAX_PIDS);
+		case 'p': /* repeated -p add up */
+			n = parse_pid_list(optarg, a->target.pids + a->target.npids,
+					   TARGET_MAX_PIDS - a->target.npids);
 			if (n < 0)
 				return EXIT_USAGE;
-			a->target.npids = n;
-			a->pid_arg = optarg;
+			a->target.npids += n;
+			a->pid_arg = a->target.npids == n ? optarg : "(several -p)";
 			break;
 		case 'F':
 			if (parse_ulong(optarg, 1, MAX_FREQ, "-F", &a->opts.freq))
@@ -140,6 +143,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		vigil_err("profile: give either -p or a command, not both");
 		return EXIT_USAGE;
 	}
+	if (a->output && !strcmp(a->output, "-"))
+		a->output = NULL; /* stdout */
 	if (a->output && a->summary && !strcmp(a->output, a->summary)) {
 		vigil_err("profile: -o and --summary name the same file");
 		return EXIT_USAGE;
@@ -171,7 +176,11 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 
 	if (a->opts.duration_s)
 		deadline = start + a->opts.duration_s * 1000000000ULL;
-	next_drain = start + interval;
+	/*
+	 * The first drain comes early, so that the mappings of a short-lived
+	 * target are read while it still runs; the symbolizer keeps them.
+	 */
+	next_drain = start + (interval < FIRST_DRAIN_NS ? interval : FIRST_DRAIN_NS);
 	for (;;) {
 		unsigned long long now = now_ns(), wake = next_drain;
 		struct timespec ts;
@@ -189,7 +198,7 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 				ts.tv_nsec = 100000000L;
 			}
 			sig = sigtimedwait(stop_sigs, &info, &ts);
-			if (sig == SIGINT || sig == SIGTERM) {
+			if (sig > 0) { /* one of stop_sigs */
 				vigil_info(1, "profile: %s: stopping", strsignal(sig));
 				break;
 			}

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* main.c: vigil's entry point: picks the sub-command from a table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include "commands.h"
 #include "util.h"
 
@@ -26,8 +30,24 @@ static void usage(FILE *f)
 	fprintf(f, "\n'vigil COMMAND --help' describes a command. vigil %s\n", VIGIL_VERSION);
 }
 
+/*
+ * With 0, 1 or 2 closed, the first files vigil opens would take their
+ * place, and messages would land in a profile. Hold them with /dev/null.
+ */
+static void reserve_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) < 0)
+			_exit(EXIT_RUNTIME);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	reserve_std_fds();
+	/* A closed pipe is a write error, said in one line, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		vigil_err("no command given (vigil --help lists them)");
 		return EXIT_USAGE;

@@ -88,6 +88,7 @@ int target__spawn(struct target *t, char *const argv[])
 		close(gate[1]);
 		close(report[0]);
 		sigprocmask(SIG_SETMASK, &t->child_mask, NULL);
+		signal(SIGPIPE, SIG_DFL); /* vigil ignores it; the command must not inherit that */
 		/* EOF here means vigil gave up: do not run the command. */
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);

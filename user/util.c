@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,92 @@ static int open_temp(struct outfile *o)
 	return fd;
 }
 
+/* The name must be there and leave room for the temporary name made beside it. */
+static int check_name(const struct outfile *o)
+{
+	const char *base = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
+
+	if (!*o->path)
+		return -ENOENT;
+	if (strlen(base) + 32 > NAME_MAX || strlen(o->path) + 32 >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
+ * A FIFO is opened for writing at once if a reader is there; otherwise the
+ * output is kept in memory and handed over at commit, when a reader comes.
+ */
+static int open_fifo(struct outfile *o)
+{
+	int fd = open(o->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC), err;
+
+	if (fd < 0 && errno != ENXIO) {
+		err = -errno;
+		vigil_err("%s: cannot write: %s", o->path, strerror(errno));
+		outfile__abort(o);
+		return err;
+	}
+	if (fd >= 0) {
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		o->f = fdopen(fd, "w");
+	} else {
+		o->f = open_memstream(&o->buf, &o->len);
+	}
+	if (!o->f) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		outfile__abort(o);
+		return err;
+	}
+	o->waiting = fd < 0;
+	return 0;
+}
+
+/* A stop signal (INT, TERM, HUP, QUIT) has come while vigil blocks them. */
+static bool stop_pending(void)
+{
+	sigset_t set;
+
+	sigpending(&set);
+	return sigismember(&set, SIGINT) || sigismember(&set, SIGTERM) ||
+	       sigismember(&set, SIGHUP) || sigismember(&set, SIGQUIT);
+}
+
+/* Wait for a reader of the FIFO, then write the kept output to it. */
+static int hand_to_reader(struct outfile *o)
+{
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	size_t done = 0;
+	int fd, err = 0;
+
+	if (fclose(o->f))
+		return -errno;
+	o->f = NULL;
+	vigil_err("%s: waiting for a reader (a signal gives up)", o->path);
+	while ((fd = open(o->path, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
+		if (errno != ENXIO)
+			return -errno;
+		if (stop_pending())
+			return -EPIPE;
+		nanosleep(&tick, NULL);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	while (done < o->len) {
+		ssize_t n = write(fd, o->buf + done, o->len - done);
+
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		done += n;
+	}
+	if (close(fd) && !err)
+		err = -errno;
+	return err;
+}
+
 int outfile__open(struct outfile *o, const char *path)
 {
 	struct stat st;
@@ -243,10 +330,23 @@ int outfile__open(struct outfile *o, const char *path)
 		outfile__abort(o);
 		return -ENOMEM;
 	}
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		vigil_err("%s: cannot write: Is a directory", path);
+	err = check_name(o);
+	if (err) {
+		vigil_err("%s: cannot write: %s", *path ? path : "''",
+			  err == -ENOENT ? "empty file name" : strerror(-err));
 		outfile__abort(o);
-		return -EISDIR;
+		return err;
+	}
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			vigil_err("%s: cannot write: Is a directory", path);
+			outfile__abort(o);
+			return -EISDIR;
+		}
+		o->known = true;
+		o->dev = st.st_dev;
+		o->ino = st.st_ino;
+		o->fifo = S_ISFIFO(st.st_mode);
 	}
 	/*
 	 * Only a regular file is replaced. Anything else that exists (a device,
@@ -260,6 +360,8 @@ int outfile__open(struct outfile *o, const char *path)
 		o->uid = st.st_uid;
 		o->gid = st.st_gid;
 	}
+	if (o->fifo)
+		return open_fifo(o);
 	fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC) : open_temp(o);
 	if (fd < 0) {
 		err = -errno;
@@ -311,6 +413,10 @@ int outfile__commit(struct outfile *o)
 		}
 		return err;
 	}
+	if (o->waiting) {
+		err = ferror(o->f) ? -EIO : hand_to_reader(o);
+		goto out;
+	}
 	if (fflush(o->f) || ferror(o->f))
 		err = errno ? -errno : -EIO;
 	if (!err && !o->direct && fsync(fileno(o->f)))
@@ -319,11 +425,11 @@ int outfile__commit(struct outfile *o)
 	if (!err && o->direct && fstat(fileno(o->f), &st) == 0 && S_ISREG(st.st_mode) &&
 	    ftruncate(fileno(o->f), ftell(o->f)))
 		err = -errno;
-	/* A file being replaced keeps its owner and mode. */
+	/* A file being replaced keeps its owner and mode (chown first: it clears set-id bits). */
 	if (!err && o->replaces) {
-		fchmod(fileno(o->f), o->mode);
 		if (fchown(fileno(o->f), o->uid, o->gid))
-			fchmod(fileno(o->f), o->mode & 0777);
+			o->mode &= 0777;
+		fchmod(fileno(o->f), o->mode);
 	}
 	if (!err && !o->direct && !o->tmp)
 		err = name_temp(o, fileno(o->f));
@@ -332,6 +438,7 @@ int outfile__commit(struct outfile *o)
 	o->f = NULL;
 	if (!err && !o->direct && rename(o->tmp, o->path))
 		err = -errno;
+out:
 	if (err) {
 		vigil_err("%s: cannot write: %s", o->path, strerror(-err));
 		outfile__abort(o);
@@ -349,6 +456,7 @@ void outfile__abort(struct outfile *o)
 		fclose(o->f);
 	if (o->tmp)
 		unlink(o->tmp);
+	free(o->buf);
 	free(o->tmp);
 	free(o->path);
 	free(o->dir);
@@ -374,6 +482,9 @@ bool outfile__same(const struct outfile *a, const struct outfile *b)
 
 	if (!a->path || !b->path)
 		return !a->path && !b->path;
+	/* Links, symbolic or hard, to one file are one file. */
+	if (a->known && b->known)
+		return a->dev == b->dev && a->ino == b->ino;
 	ca = canonical(a);
 	cb = canonical(b);
 	same = ca && cb && !strcmp(ca, cb);

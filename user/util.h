@@ -68,6 +68,12 @@ struct outfile {
 	bool direct;   /* not a regular file: written in place */
 	bool replaces; /* a regular file is there: keep its mode and owner */
 	unsigned int mode, uid, gid;
+	bool known; /* the destination exists: dev and ino say which file */
+	unsigned long long dev, ino;
+	bool fifo;
+	bool waiting; /* a FIFO without a reader yet: output kept in buf */
+	char *buf;
+	size_t len;
 };
 
 int outfile__open(struct outfile *o, const char *path);

@@ -141,6 +141,20 @@ test_command_is_profiled_and_its_exit_status_returned()
 
 # The command's children are followed: sh forks cpu_ratio (the "; true"
 # keeps sh from exec'ing it in place).
+# A command of one second exits before the first regular drain; its frames
+# are named all the same, from the mappings read while it ran.
+test_short_command_is_named()
+{
+	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
+		"$WORKLOADS/cpu_ratio" 1
+	expect_rc 0 "profile -- cpu_ratio 1"
+	check_folded "$T/out/p.folded" "$T/err"
+	(($(path_samples "$T/out/p.folded" cpu_ratio "main;work_loop;burn_three") > 0)) ||
+		fail "no stack cpu_ratio;...;main;work_loop;burn_three"
+	! grep '^cpu_ratio;' "$T/out/p.folded" | grep -q '\[unknown\]' ||
+		fail "unnamed frames: $(grep '^cpu_ratio;' "$T/out/p.folded" | grep -m1 '\[unknown\]')"
+}
+
 # A command still running when -d ends is sent SIGTERM, and SIGKILL if it
 # ignores that for 2 s; either way the profile is written and vigil exits
 # with the command's status: 128 + the signal that ended it.
@@ -208,7 +222,8 @@ signal_ends_profile()
 	[[ ! -e $T/out/p.folded ]] || fail "$T/out/p.folded exists before the profile ended"
 	is_running "$vpid" || fail "vigil exited before SIG$sig: $(first_line "$T/err")"
 	kill -s "$sig" "$vpid"
-	wait_vigil "$vpid" 20
+	# The workload runs 8 s more: ending within 5 s means the signal ended it.
+	wait_vigil "$vpid" 5 "vigil after SIG$sig"
 	expect_rc 0 "profile -p, then SIG$sig"
 	check_folded "$T/out/p.folded" "$T/err"
 	only_file "$T/out" p.folded
@@ -281,7 +296,7 @@ test_sigkill_leaves_nothing_half_written()
 # is) and a FIFO, both made here so that a regression cannot harm /dev.
 test_output_replaces_files_and_writes_links_and_fifos_in_place()
 {
-	local reader
+	local reader vpid
 
 	start_workload cpu_ratio 10
 	printf 'stale;frame 999999\n' >"$T/out/p.folded"
@@ -309,6 +324,37 @@ test_output_replaces_files_and_writes_links_and_fifos_in_place()
 	wait_pid "$reader" 10 "cat FIFO"
 	[[ -p $T/fifo ]] || fail "the FIFO was replaced by a file"
 	check_folded "$T/from-fifo" "$T/err"
+
+	# No reader yet: vigil profiles for its second, then waits for one.
+	rm -f "$T/from-fifo"
+	"$VIGIL" profile -p "$WL_PID" -d 1 -o "$T/fifo" >"$T/stdout" 2>"$T/err" &
+	vpid=$!
+	track "$vpid"
+	sleep 2
+	is_running "$vpid" || fail "vigil did not wait for a reader: $(first_line "$T/err")"
+	cat "$T/fifo" >"$T/from-fifo"
+	wait_vigil "$vpid" 10 "vigil -o FIFO, read late"
+	expect_rc 0 "profile -o FIFO, read late"
+	check_folded "$T/from-fifo" "$T/err"
+	(($(frame_samples "$T/from-fifo" burn_three cpu_ratio) > 0)) ||
+		fail "no burn_three in the profile read late from the FIFO"
+}
+
+# With stderr closed, vigil's messages must not end up in the profile.
+test_closed_stderr_keeps_messages_out_of_the_profile()
+{
+	local vpid
+
+	start_workload cpu_ratio 10
+	"$VIGIL" profile -p "$WL_PID" -d 1 -o "$T/out/p.folded" 2>&- &
+	vpid=$!
+	track "$vpid"
+	wait_vigil "$vpid" 20
+	expect_rc 0 "profile with stderr closed"
+	only_file "$T/out" p.folded
+	! grep -q '^vigil:' "$T/out/p.folded" || fail "messages went into the profile"
+	(($(frame_samples "$T/out/p.folded" burn_three cpu_ratio) > 0)) ||
+		fail "no burn_three in the profile"
 }
 
 test_whole_system_profile_includes_workload()
@@ -449,6 +495,15 @@ test_rejects_unwritable_output()
 	expect_error 1 profile -p "$WL_PID" -d 1 -o /nonexistent-dir/x.folded
 	expect_error 2 profile -p "$WL_PID" -d 1 -o "$T/out/a" --summary "$T/out/../out/a"
 	empty_dir "$T/out"
+	expect_error 1 profile -p "$WL_PID" -d 1 -o ''
+	# Two names of one file, through a symbolic or a hard link.
+	mkdir "$T/same"
+	echo "old 1" >"$T/same/f"
+	ln -s f "$T/same/sym"
+	ln "$T/same/f" "$T/same/hard"
+	expect_error 2 profile -p "$WL_PID" -d 1 -o "$T/same/sym" --summary "$T/same/f"
+	expect_error 2 profile -p "$WL_PID" -d 1 -o "$T/same/f" --summary "$T/same/hard"
+	[[ $(cat "$T/same/f") == "old 1" ]] || fail "a refused run changed the file"
 	# Writable at the start, full at the end: said in one line, after the counts.
 	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o /dev/full
 	expect_rc 1 "profile -o /dev/full"
@@ -488,6 +543,7 @@ ALL_TESTS=(
 	threads_created_after_attach_are_profiled
 	pid_list_profiles_each_and_ends_with_them
 	command_is_profiled_and_its_exit_status_returned
+	short_command_is_named
 	command_outliving_duration_is_stopped_with_its_status
 	command_children_are_profiled
 	pie_and_shared_library_frames_are_named
@@ -497,6 +553,7 @@ ALL_TESTS=(
 	signal_during_startup_still_writes_complete_profile
 	sigkill_leaves_nothing_half_written
 	output_replaces_files_and_writes_links_and_fifos_in_place
+	closed_stderr_keeps_messages_out_of_the_profile
 	whole_system_profile_includes_workload
 	user_only_has_no_kernel_frames
 	kernel_only_has_no_user_frames
