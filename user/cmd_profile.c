@@ -89,7 +89,6 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			if (n < 0)
 				return EXIT_USAGE;
 			a->target.npids += n;
-			a->pid_arg = a->target.npids == n ? optarg : "(several -p)";
 			break;
 		case 'F':
 			if (parse_ulong(optarg, 1, MAX_FREQ, "-F", &a->opts.freq))
@@ -156,8 +155,10 @@ static void describe_target(const struct profile_args *a, char *buf, size_t len)
 {
 	if (a->command)
 		snprintf(buf, len, "command '%s' (pid %d)", a->command[0], a->target.child);
+	else if (a->target.npids > 1)
+		snprintf(buf, len, "pid %d and %d more", a->target.pids[0], a->target.npids - 1);
 	else if (a->target.npids)
-		snprintf(buf, len, "pid %s", a->pid_arg);
+		snprintf(buf, len, "pid %d", a->target.pids[0]);
 	else
 		snprintf(buf, len, "whole system");
 }

@@ -15,7 +15,6 @@ struct profile_args {
 	const char *output;
 	const char *summary;
 	char **command;
-	const char *pid_arg;
 };
 
 /*

@@ -34,6 +34,7 @@ struct profile {
 	struct bpf_link **links;
 	int nevents;
 	int ncpus;
+	bool cpus[MAX_CPUS]; /* online at start, one perf event each */
 	bool hardware;
 	__u32 count_entries;
 	unsigned int drain_ms;
@@ -70,8 +71,6 @@ static void size_maps(struct profile *p)
 	while (p->drain_ms > 100 && per_second * p->drain_ms / 1000 * 5 / 4 > PROFILE_MAX_COUNTS)
 		p->drain_ms /= 2;
 	need = per_second * p->drain_ms / 1000 * 5 / 4;
-	if (p->opts.duration_s && need > per_second * p->opts.duration_s * 5 / 4)
-		need = per_second * p->opts.duration_s * 5 / 4;
 	p->count_entries = pow2_at_least(need < 256 ? 256 : need);
 	if (p->count_entries > PROFILE_MAX_COUNTS)
 		p->count_entries = PROFILE_MAX_COUNTS;
@@ -100,7 +99,6 @@ static int read_max_sample_rate(unsigned long *out)
 
 struct profile *profile__new(const struct profile_opts *opts)
 {
-	bool mask[MAX_CPUS];
 	struct profile *p;
 	unsigned long max_rate;
 	int err;
@@ -112,7 +110,7 @@ struct profile *profile__new(const struct profile_opts *opts)
 		return NULL;
 	}
 	p->opts = *opts;
-	p->ncpus = online_cpus(mask, MAX_CPUS);
+	p->ncpus = online_cpus(p->cpus, MAX_CPUS);
 	if (p->ncpus <= 0) {
 		vigil_err("/sys/devices/system/cpu/online: cannot read the online CPUs");
 		err = -EINVAL;
@@ -190,10 +188,8 @@ static int open_event(bool hardware, unsigned long freq, int cpu)
  */
 int profile__attach(struct profile *p)
 {
-	bool mask[MAX_CPUS];
 	int err;
 
-	online_cpus(mask, MAX_CPUS);
 	p->pefds = calloc(MAX_CPUS, sizeof(*p->pefds));
 	p->links = calloc(MAX_CPUS, sizeof(*p->links));
 	if (!p->pefds || !p->links)
@@ -203,7 +199,7 @@ int profile__attach(struct profile *p)
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		int fd;
 
-		if (!mask[cpu])
+		if (!p->cpus[cpu])
 			continue;
 		fd = open_event(p->hardware, p->opts.freq, cpu);
 		if (fd < 0 && p->hardware && p->nevents == 0) {

@@ -19,7 +19,7 @@ struct profile;
 
 struct profile_opts {
 	unsigned long freq;	  /* samples per second per CPU */
-	unsigned long duration_s; /* 0: until stopped; sizes the maps */
+	unsigned long duration_s; /* 0: until stopped */
 	const int *pids;	  /* tgids to sample; NULL or npids 0: every task */
 	int npids;
 	bool follow_forks; /* processes forked by a target become targets */
