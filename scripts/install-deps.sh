@@ -8,6 +8,9 @@ packages=(
 	clang lld                                 # BPF target; lld links a test fixture
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # loader, skeletons, ELF symbols
 	libcmocka-dev                             # unit tests
+	libiberty-dev                             # C++ and Rust demangling
+	libdebuginfod-dev                         # debug files fetched from debuginfod
+	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests
 )
 
