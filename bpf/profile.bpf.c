@@ -55,6 +55,29 @@ struct {
 	__uint(max_entries, PROFILE_STAT_MAX);
 } stats SEC(".maps");
 
+static __always_inline bool proc_is_target(__u32 tgid)
+{
+	return !filter_tgid || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+/* With follow_forks, a process forked by a target is a target too. */
+static __always_inline void proc_forked(__u32 ptgid, __u32 ctgid)
+{
+	__u8 one = 1;
+
+	if (follow_forks && bpf_map_lookup_elem(&targets, &ptgid))
+		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
+}
+
+/* A followed process that exits leaves room for new ones; listed pids stay. */
+static __always_inline void proc_exited(__u32 tgid)
+{
+	if (follow_forks)
+		bpf_map_delete_elem(&targets, &tgid);
+}
+
+#include "procs.bpf.h"
+
 static __always_inline void stat_inc(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
@@ -108,7 +131,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	kthread = tid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD);
 
 	key->tgid = tgid;
-	key->pad = 0;
+	key->gen = kthread ? 0 : proc_gen(task, tgid);
 	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
 	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
@@ -127,21 +150,6 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		else
 			stat_inc(PROFILE_STAT_COUNTS_FULL);
 	}
-	return 0;
-}
-
-/* With follow_forks, a process forked by a target is a target too. */
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(profile_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-
-	if (!follow_forks || ptgid == ctgid)
-		return 0;
-	if (bpf_map_lookup_elem(&targets, &ptgid))
-		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ struct profile_key {
 	__u32 tgid;
 	__s32 user_len;
 	__s32 kern_len;
-	__u32 pad; /* always zero: keys are compared byte by byte */
+	__u32 gen; /* the process's incarnation (proc_events.h); 0 for kernel threads */
 	char comm[PROFILE_COMM_LEN];
 	__u64 user[PROFILE_MAX_DEPTH];
 	__u64 kern[PROFILE_MAX_DEPTH];

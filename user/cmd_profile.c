@@ -21,6 +21,7 @@
 #define MAX_FREQ       10000
 #define MAX_DURATION   86400
 #define FIRST_DRAIN_NS (100 * 1000000ULL)
+#define POLL_NS	       (10 * 1000000L)
 
 static void usage(FILE *f)
 {
@@ -193,10 +194,14 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 		if (wake > now) {
 			ts.tv_sec = (wake - now) / 1000000000ULL;
 			ts.tv_nsec = (wake - now) % 1000000000ULL;
-			/* At most 100 ms at a time, to notice exited targets quickly. */
-			if (ts.tv_sec > 0 || ts.tv_nsec > 100000000L) {
+			/*
+			 * At most POLL_NS at a time: the mappings of a process
+			 * first seen are read while it still runs, and exited
+			 * targets are noticed quickly.
+			 */
+			if (ts.tv_sec > 0 || ts.tv_nsec > POLL_NS) {
 				ts.tv_sec = 0;
-				ts.tv_nsec = 100000000L;
+				ts.tv_nsec = POLL_NS;
 			}
 			sig = sigtimedwait(stop_sigs, &info, &ts);
 			if (sig > 0) { /* one of stop_sigs */
@@ -204,6 +209,9 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 				break;
 			}
 		}
+		err = profile__poll(p, sym);
+		if (err)
+			return err;
 		now = now_ns();
 		if (deadline && now >= deadline)
 			break;
@@ -265,12 +273,51 @@ static void report(const struct profile_args *a, struct profile *p, struct stack
 		vigil_err("profile: no stack lost");
 	}
 	if (st.truncated)
-		vigil_err("profile: stacks deeper than 127 frames were cut and marked [truncated] "
+		vigil_err("profile: stacks deeper than %d frames were cut and marked [truncated] "
 			  "(samples: %llu)",
-			  (unsigned long long)st.truncated);
+			  st.max_depth, (unsigned long long)st.truncated);
+	if (st.cut)
+		vigil_err("profile: user stacks that left executable code (no frame pointers?) were "
+			  "cut there and marked [truncated] (samples: %llu)",
+			  (unsigned long long)st.cut);
+	if (st.events_lost)
+		vigil_err("profile: %llu process events lost (ring buffer full); processes they "
+			  "announced were named from /proc when drained",
+			  (unsigned long long)st.events_lost);
 	if (!a->command && !a->target.npids && !a->opts.idle)
 		vigil_info(1, "profile: %llu samples of idle CPUs not profiled (--idle keeps them)",
 			   (unsigned long long)st.idle);
+}
+
+/* Peak resident memory of vigil itself, in KiB, or 0. */
+static unsigned long peak_rss_kib(void)
+{
+	unsigned long kib = 0;
+	char line[128];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/* With -v, what naming cost: files parsed and cached, processes read, memory. */
+static void report_symbols(struct symbolizer *sym)
+{
+	struct symbolizer_stats st;
+
+	symbolizer__stats(sym, &st);
+	vigil_info(1,
+		   "profile: symbols: %lu files parsed, %lu cache hits, %lu evicted, %lu cached; "
+		   "%lu maps reads, %lu inherited from a parent; processes cached: %lu now, "
+		   "%lu at most",
+		   st.files_parsed, st.file_cache_hits, st.files_evicted, st.files_cached,
+		   st.maps_reads, st.maps_inherited, st.procs_cached, st.procs_peak);
+	vigil_info(1, "profile: peak memory (VmHWM) %lu KiB", peak_rss_kib());
 }
 
 static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
@@ -371,6 +418,7 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 	report(&a, p, set, elapsed);
+	report_symbols(sym);
 	if (write_outputs(&a, &out, &sum, set, p, elapsed))
 		goto cleanup;
 	ret = EXIT_OK;

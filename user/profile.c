@@ -42,6 +42,10 @@ struct profile {
 	struct profile_stats lost; /* what draining found: lost and truncated stacks */
 	struct drained *keys;	   /* drain scratch */
 	size_t keys_cap;
+	int max_depth;		   /* frames the kernel walks per side */
+	struct ring_buffer *events; /* process incarnations (procs.bpf.h) */
+	struct symbolizer *sym;	   /* told of them, during profile__poll() */
+	int event_err;
 	char desc[160];
 };
 
@@ -85,9 +89,9 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-static int read_max_sample_rate(unsigned long *out)
+static int read_sysctl_ulong(const char *path, unsigned long *out)
 {
-	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	FILE *f = fopen(path, "r");
 	int ok;
 
 	if (!f)
@@ -95,6 +99,28 @@ static int read_max_sample_rate(unsigned long *out)
 	ok = fscanf(f, "%lu", out) == 1;
 	fclose(f);
 	return ok ? 0 : -EINVAL;
+}
+
+/*
+ * bpf_get_stack() walks at most kernel.perf_event_max_stack frames, and
+ * our keys hold PROFILE_MAX_DEPTH: a stack that fills the smaller was cut.
+ */
+static void set_max_depth(struct profile *p)
+{
+	unsigned long sysctl;
+
+	p->max_depth = PROFILE_MAX_DEPTH;
+	if (read_sysctl_ulong("/proc/sys/kernel/perf_event_max_stack", &sysctl)) {
+		vigil_info(1, "profile: kernel.perf_event_max_stack unreadable; stacks cut at %d "
+			      "frames",
+			   p->max_depth);
+		return;
+	}
+	if (sysctl && sysctl < (unsigned long)p->max_depth)
+		p->max_depth = sysctl;
+	vigil_info(1, "profile: stacks cut at %d frames (kernel.perf_event_max_stack = %lu, "
+		      "vigil's limit %d)",
+		   p->max_depth, sysctl, PROFILE_MAX_DEPTH);
 }
 
 struct profile *profile__new(const struct profile_opts *opts)
@@ -116,7 +142,8 @@ struct profile *profile__new(const struct profile_opts *opts)
 		err = -EINVAL;
 		goto fail;
 	}
-	if (!read_max_sample_rate(&max_rate) && opts->freq > max_rate) {
+	if (!read_sysctl_ulong("/proc/sys/kernel/perf_event_max_sample_rate", &max_rate) &&
+	    opts->freq > max_rate) {
 		vigil_err("-F %lu: above the kernel's limit of %lu Hz "
 			  "(kernel.perf_event_max_sample_rate)",
 			  opts->freq, max_rate);
@@ -124,6 +151,7 @@ struct profile *profile__new(const struct profile_opts *opts)
 		goto fail;
 	}
 	size_maps(p);
+	set_max_depth(p);
 
 	p->skel = profile_bpf__open();
 	if (!p->skel) {
@@ -136,7 +164,6 @@ struct profile *profile__new(const struct profile_opts *opts)
 	p->skel->rodata->include_idle = opts->idle;
 	p->skel->rodata->want_user = opts->user;
 	p->skel->rodata->want_kernel = opts->kernel;
-	bpf_program__set_autoload(p->skel->progs.profile_fork, opts->follow_forks);
 	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
 
@@ -181,6 +208,66 @@ static int open_event(bool hardware, unsigned long freq, int cpu)
 		       PERF_FLAG_FD_CLOEXEC);
 }
 
+static int on_proc_event(void *ctx, void *data, size_t size)
+{
+	struct profile *p = ctx;
+
+	if (size < sizeof(struct vigil_proc_event) || !p->sym)
+		return 0;
+	p->event_err = symbolizer__proc_event(p->sym, data);
+	return p->event_err == -ENOMEM ? p->event_err : 0;
+}
+
+/*
+ * Fork, exec and exit of processes, from the start, so that every sample
+ * carries its incarnation; the ring buffer brings the news to profile__poll().
+ */
+static int attach_procs(struct profile *p)
+{
+	struct profile_bpf *skel = p->skel;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *name;
+	} progs[] = {
+		{skel->progs.procs_fork, &skel->links.procs_fork, "sched_process_fork"},
+		{skel->progs.procs_exec, &skel->links.procs_exec, "sched_process_exec"},
+		{skel->progs.procs_exit, &skel->links.procs_exit, "sched_process_exit"},
+	};
+	int err;
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		*progs[i].link = bpf_program__attach(progs[i].prog);
+		if (!*progs[i].link) {
+			err = -errno;
+			vigil_err("profile: cannot attach raw_tp/%s: %s", progs[i].name,
+				  strerror(-err));
+			return err;
+		}
+	}
+	p->events = ring_buffer__new(bpf_map__fd(skel->maps.proc_events), on_proc_event, p, NULL);
+	if (!p->events) {
+		err = -errno;
+		vigil_err("profile: cannot open the process events ring buffer: %s",
+			  strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int profile__poll(struct profile *p, struct symbolizer *sym)
+{
+	int n;
+
+	p->sym = sym;
+	p->event_err = 0;
+	n = ring_buffer__consume(p->events);
+	p->sym = NULL;
+	if (p->event_err == -ENOMEM)
+		return -ENOMEM;
+	return n < 0 ? n : 0;
+}
+
 /*
  * One event per online CPU. Hardware cycles where a PMU exists; many VMs
  * have none (ENOENT, EOPNOTSUPP, ENODEV), and then the cpu-clock software
@@ -195,6 +282,9 @@ int profile__attach(struct profile *p)
 	if (!p->pefds || !p->links)
 		return -ENOMEM;
 
+	err = attach_procs(p);
+	if (err)
+		return err;
 	p->hardware = true;
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		int fd;
@@ -228,19 +318,12 @@ int profile__attach(struct profile *p)
 		}
 		p->nevents++;
 	}
-	if (p->opts.follow_forks) {
-		p->skel->links.profile_fork = bpf_program__attach(p->skel->progs.profile_fork);
-		if (!p->skel->links.profile_fork) {
-			err = -errno;
-			vigil_err("profile: cannot attach raw_tp/sched_process_fork: %s",
-				  strerror(-err));
-			return err;
-		}
-	}
 	snprintf(p->desc, sizeof(p->desc), "%s, %lu Hz, %d CPUs",
 		 p->hardware ? "hardware cycles" : "cpu-clock", p->opts.freq, p->nevents);
-	vigil_info(1, "profile: attached to %s (one perf event per online CPU)%s", p->desc,
-		   p->opts.follow_forks ? "; following forks on raw_tp/sched_process_fork" : "");
+	vigil_info(1,
+		   "profile: attached to %s (one perf event per online CPU); processes tracked "
+		   "on raw_tp/sched_process_{fork,exec,exit}%s",
+		   p->desc, p->opts.follow_forks ? ", children of the command followed" : "");
 	return 0;
 }
 
@@ -316,10 +399,11 @@ static int push(struct frames *fr, struct strtab *names, const char *s)
 
 /*
  * One side of a sample, outermost frame first: a placeholder if its walk
- * failed, "[truncated]" above a stack cut at the depth limit, then the
- * names. Every frame but the innermost is a return address, named at
- * address - 1; so is the innermost user frame of a sample taken in the
- * kernel, where the user stack ends after the syscall instruction.
+ * failed, "[truncated]" above a stack cut at the depth limit or where a
+ * user stack walk went astray, then the names. Every frame but the
+ * innermost is a return address, named at address - 1; so is the innermost
+ * user frame of a sample taken in the kernel, where the user stack ends
+ * after the syscall instruction.
  */
 static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		    struct symbolizer *sym, const struct drained *d, bool kernel)
@@ -328,7 +412,10 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 	int n = kernel ? d->key.kern_len : d->key.user_len, err;
 	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK;
 	__u64 *lost = kernel ? p->lost.lost_kern : p->lost.lost_user;
+	const char *user[PROFILE_MAX_DEPTH];
+	bool cut = false;
 	char buf[512];
+	int named;
 
 	if (n == PROFILE_NO_STACK)
 		return 0;
@@ -336,23 +423,36 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		lost[lost_index(n ? n : -EFAULT)] += d->count;
 		return push(fr, names, kernel ? "[lost kernel stack]" : "[lost user stack]");
 	}
-	if (n == PROFILE_MAX_DEPTH) {
+	if (n > PROFILE_MAX_DEPTH)
+		n = PROFILE_MAX_DEPTH;
+	named = n;
+	if (!kernel) {
+		named = symbolizer__user_stack(sym, d->key.tgid, d->key.gen, ips, n, in_kernel,
+					       user, &cut);
+		if (named < 0)
+			return named;
+		if (cut)
+			p->lost.cut += d->count;
+	}
+	if (n >= p->max_depth) {
 		p->lost.truncated += d->count;
+		cut = true;
+	}
+	if (cut) {
 		err = push(fr, names, kernel ? "[truncated]_[k]" : "[truncated]");
 		if (err)
 			return err;
 	}
-	for (int i = n - 1; i >= 0; i--) {
-		bool is_return = i > 0 || (!kernel && in_kernel);
+	for (int i = named - 1; i >= 0; i--) {
 		const char *name;
 
 		if (kernel) {
-			name = symbolizer__kernel(sym, is_return ? ips[i] - 1 : ips[i]);
+			name = symbolizer__kernel(sym, i > 0 ? ips[i] - 1 : ips[i]);
 			if (name)
 				snprintf(buf, sizeof(buf), "%s_[k]", name);
 			name = name ? buf : NULL;
 		} else {
-			name = symbolizer__user(sym, d->key.tgid, ips[i], is_return);
+			name = user[i];
 		}
 		if (!name)
 			return -ENOMEM;
@@ -386,6 +486,10 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	int counts_fd, err = 0;
 	long n;
 
+	/* news of incarnations first: those that ended now are dropped by the sweep below */
+	err = profile__poll(p, sym);
+	if (err)
+		return err;
 	/*
 	 * Flip, then wait out the programs that read the old index: they run
 	 * in interrupt context with preemption off, for microseconds, so two
@@ -422,6 +526,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	clear_counts(p, counts_fd, n);
 	if (!err)
 		err = add_placeholder_for_full(p, set);
+	if (!err)
+		symbolizer__sweep(sym);
 	return err;
 }
 
@@ -432,6 +538,8 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 
 	*out = p->lost;
 	out->samples = out->idle = out->counts_full = 0;
+	out->max_depth = p->max_depth;
+	out->events_lost = p->skel->bss->proc_events_lost;
 	if (ncpu <= 0)
 		return;
 	vals = calloc(ncpu, sizeof(*vals));
@@ -465,6 +573,7 @@ void profile__free(struct profile *p)
 	}
 	free(p->links);
 	free(p->pefds);
+	ring_buffer__free(p->events);
 	profile_bpf__destroy(p->skel);
 	free(p->keys);
 	free(p);

@@ -33,7 +33,10 @@ struct profile_stats {
 	__u64 counts_full;  /* samples whose stacks had no room; placeholders */
 	__u64 lost_user[2]; /* user stack walks failed: EFAULT, other errors */
 	__u64 lost_kern[2]; /* the same for kernel stacks */
-	__u64 truncated;    /* stacks cut at PROFILE_MAX_DEPTH frames */
+	__u64 truncated;    /* samples whose stacks filled max_depth frames: cut */
+	__u64 cut;	    /* samples whose user stack walk went astray: cut there */
+	__u64 events_lost;  /* process events the ring buffer had no room for */
+	int max_depth;	    /* frames walked per side: kernel.perf_event_max_stack, at most 127 */
 };
 
 /* Indexes of lost_user[] and lost_kern[]. */
@@ -51,6 +54,12 @@ int profile__attach(struct profile *p);
  * Switches the kernel side to its other buffer first, so sampling goes on.
  */
 int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym);
+/*
+ * Read what the kernel side has said of process incarnations (first seen,
+ * exec, exit) and tell sym, so a process's mappings are read while it
+ * runs. Call often (every few ms) between drains. 0 or -errno.
+ */
+int profile__poll(struct profile *p, struct symbolizer *sym);
 /* Stop sampling (the events stay open), so a last drain leaves nothing behind. */
 void profile__stop(struct profile *p);
 /* How often the loop should drain, from the rate and CPU count: 100 to 1000 ms. */

@@ -20,6 +20,10 @@
 
 #define PROC_BUCKETS 1024 /* per-pid caches; a power of two */
 #define FILE_BUCKETS 1024 /* per-file cache keys; a power of two */
+#define FILES_IDLE_MAX 64 /* files kept parsed with no mapping pointing at them */
+
+/* A process incarnation not looked up for this many sweeps is dropped; it is re-read if needed. */
+#define PROC_IDLE_SWEEPS 30
 
 /*
  * A miss may mean a cache is stale (a library loaded since, a BPF program
@@ -43,10 +47,16 @@ enum ksym_rank {
 	KSYM_END_OF_TEXT, /* _etext, kept as a marker */
 };
 
-/* One parsed file; syms is NULL when the file is not ELF, so the frame shows FILE+0xOFFSET. */
+/*
+ * One parsed file; syms is NULL when the file is not ELF, so the frame
+ * shows FILE+0xOFFSET. Files stay cached while a mapping refers to them,
+ * and up to FILES_IDLE_MAX more, the least recently released dropped first.
+ */
 struct file_entry {
-	struct file_entry *next; /* every entry, for freeing */
+	struct file_entry *next, *prev; /* every entry, for freeing */
+	struct file_entry *idle_next, *idle_prev; /* unreferenced, oldest first */
 	struct elf_syms *syms;
+	unsigned long refs; /* mappings that point here */
 };
 
 /* A name for a file_entry: 'b' and its build id, or 'i' and a struct inode_key. */
@@ -73,18 +83,30 @@ struct mapping {
 	__u64 start, end, pgoff, inode;
 	const char *path; /* interned; without " (deleted)"; the name itself if special */
 	const char *base; /* the path's base name, inside path */
-	struct file_entry *file;
+	struct file_entry *file; /* holds a reference */
 	enum mapping_kind kind;
+	bool exec;
 	bool deleted;
 	bool resolved; /* file was looked for (it may still be NULL) */
 };
 
+/*
+ * One incarnation of a process (proc_events.h): pid and generation. Its
+ * mappings are read when it is first seen and re-read on a miss while it
+ * runs; once it has ended (exec or exit) they are only looked up, until
+ * the sweep after its last samples are named frees them.
+ */
 struct proc {
 	struct proc *next; /* hash chain */
-	__u32 pid;
+	__u32 pid, gen;
+	__u64 start_ticks; /* /proc/PID/stat's starttime; 0: unknown */
 	struct mapping *maps; /* sorted by start */
 	size_t nr_maps;
 	long long quiet_until_ns; /* no miss-driven maps re-read before this */
+	unsigned long used_sweep; /* the sweep count when last looked up */
+	bool maps_known; /* maps read at least once, so a miss means a stray address */
+	bool ended;
+	bool foreign; /* the pid holds another process now: nothing is read for this one */
 	bool warned;
 };
 
@@ -100,9 +122,13 @@ struct symbolizer {
 
 	struct proc *procs[PROC_BUCKETS];
 	struct proc *last_proc;
+	unsigned long nr_procs, sweeps;
+	long clk_tck;
 
 	struct file_key *file_keys[FILE_BUCKETS];
 	struct file_entry *files;
+	struct file_entry *idle_head, *idle_tail;
+	unsigned long nr_idle;
 
 	struct symbolizer_stats stats;
 };
@@ -306,6 +332,73 @@ static struct file_key **file_bucket(struct symbolizer *s, const __u8 *key, size
 	return &s->file_keys[vigil_hash_bytes(key, len, 0) & (FILE_BUCKETS - 1)];
 }
 
+/* A mapping starts pointing at file: it is no longer idle. */
+static struct file_entry *file_get(struct symbolizer *s, struct file_entry *file)
+{
+	if (file->refs++ == 0 && (file->idle_prev || s->idle_head == file)) {
+		if (file->idle_prev)
+			file->idle_prev->idle_next = file->idle_next;
+		else
+			s->idle_head = file->idle_next;
+		if (file->idle_next)
+			file->idle_next->idle_prev = file->idle_prev;
+		else
+			s->idle_tail = file->idle_prev;
+		file->idle_next = file->idle_prev = NULL;
+		s->nr_idle--;
+	}
+	return file;
+}
+
+/* Forget a file: its keys, its place in the list, its symbols. */
+static void file_evict(struct symbolizer *s, struct file_entry *file)
+{
+	for (size_t i = 0; i < FILE_BUCKETS; i++) {
+		struct file_key **link = &s->file_keys[i], *k;
+
+		while ((k = *link)) {
+			if (k->file == file) {
+				*link = k->next;
+				free(k);
+			} else {
+				link = &k->next;
+			}
+		}
+	}
+	if (file->prev)
+		file->prev->next = file->next;
+	else
+		s->files = file->next;
+	if (file->next)
+		file->next->prev = file->prev;
+	elf_syms__free(file->syms);
+	free(file);
+	s->stats.files_evicted++;
+}
+
+/* A mapping stops pointing at file; past FILES_IDLE_MAX idle files the oldest goes. */
+static void file_put(struct symbolizer *s, struct file_entry *file)
+{
+	if (!file || --file->refs)
+		return;
+	file->idle_prev = s->idle_tail;
+	if (s->idle_tail)
+		s->idle_tail->idle_next = file;
+	else
+		s->idle_head = file;
+	s->idle_tail = file;
+	if (++s->nr_idle <= FILES_IDLE_MAX)
+		return;
+	file = s->idle_head;
+	s->idle_head = file->idle_next;
+	if (s->idle_head)
+		s->idle_head->idle_prev = NULL;
+	else
+		s->idle_tail = NULL;
+	s->nr_idle--;
+	file_evict(s, file);
+}
+
 static struct file_entry *file_cache_find(struct symbolizer *s, const __u8 *key, size_t len)
 {
 	struct file_key *k;
@@ -388,7 +481,7 @@ static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *key
 			return err;
 	}
 	s->stats.file_cache_hits++;
-	*out = file;
+	*out = file_get(s, file);
 	return 0;
 }
 
@@ -409,13 +502,15 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
 	if (file->syms)
 		s->stats.files_parsed++;
 	file->next = s->files;
+	if (s->files)
+		s->files->prev = file;
 	s->files = file;
 	if (keys->build_id_len)
 		err = file_cache_add(s, keys->build_id, keys->build_id_len, file);
 	if (!err)
 		err = file_cache_add(s, keys->ino, sizeof(keys->ino), file);
 	if (!err)
-		*out = file;
+		*out = file_get(s, file);
 	return err;
 }
 
@@ -488,17 +583,19 @@ static int parse_maps_line(struct symbolizer *s, char *line, struct mapping *m)
 {
 	unsigned long long start, end, pgoff, inode;
 	size_t len, suffix = strlen(DELETED_SUFFIX);
-	char *name, *slash;
+	char perms[8], *name, *slash;
 	int n, pos = 0;
 
-	n = sscanf(line, "%llx-%llx %*s %llx %*x:%*x %llu %n", &start, &end, &pgoff, &inode, &pos);
-	if (n != 4 || !pos)
+	n = sscanf(line, "%llx-%llx %7s %llx %*x:%*x %llu %n", &start, &end, perms, &pgoff, &inode,
+		   &pos);
+	if (n != 5 || !pos)
 		return -EINVAL;
 	memset(m, 0, sizeof(*m));
 	m->start = start;
 	m->end = end;
 	m->pgoff = pgoff;
 	m->inode = inode;
+	m->exec = strlen(perms) >= 3 && perms[2] == 'x';
 	name = line + pos;
 	len = strcspn(name, "\n");
 	if (!len) {
@@ -547,7 +644,7 @@ static struct mapping *find_mapping(struct mapping *maps, size_t n, __u64 addr)
 }
 
 /* Keep what is known of mappings that survived a re-read: their files are not looked for again. */
-static void carry_over(struct proc *p, struct mapping *maps, size_t n)
+static void carry_over(struct symbolizer *s, struct proc *p, struct mapping *maps, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct mapping *old = find_mapping(p->maps, p->nr_maps, maps[i].start);
@@ -555,10 +652,17 @@ static void carry_over(struct proc *p, struct mapping *maps, size_t n)
 		if (old && old->start == maps[i].start && old->end == maps[i].end &&
 		    old->pgoff == maps[i].pgoff && old->inode == maps[i].inode &&
 		    old->path == maps[i].path && old->deleted == maps[i].deleted) {
-			maps[i].file = old->file;
+			maps[i].file = old->file ? file_get(s, old->file) : NULL;
 			maps[i].resolved = old->resolved;
 		}
 	}
+}
+
+static void free_maps(struct symbolizer *s, struct mapping *maps, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		file_put(s, maps[i].file);
+	free(maps);
 }
 
 /* Room for one more mapping at (*maps)[n]. */
@@ -608,6 +712,44 @@ static int read_maps_file(struct symbolizer *s, FILE *f, struct mapping **out, s
 	return 0;
 }
 
+/* starttime of /proc/PID/stat, in clock ticks since boot: 0 and *ticks, or -errno. */
+static int read_start_ticks(__u32 pid, __u64 *ticks)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EINVAL;
+	buf[n] = '\0';
+	/* the name in parentheses may hold anything; the fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &v) != 1)
+		return -EINVAL;
+	*ticks = v;
+	return 0;
+}
+
+/* The incarnation's process no longer holds its pid: it exited and the pid went to another. */
+static bool proc_is_foreign(struct proc *p)
+{
+	__u64 now;
+
+	if (p->foreign || !p->start_ticks)
+		return p->foreign;
+	if (!read_start_ticks(p->pid, &now) && now != p->start_ticks)
+		p->foreign = true;
+	return p->foreign;
+}
+
 /* (Re-)read a process's mappings; on failure the mappings known before stay. */
 static int proc_read_maps(struct symbolizer *s, struct proc *p)
 {
@@ -627,11 +769,22 @@ static int proc_read_maps(struct symbolizer *s, struct proc *p)
 	fclose(f);
 	if (err)
 		goto out;
+	if (!n) {
+		free(maps); /* a zombie: its memory is gone already */
+		err = -ESRCH;
+		goto out;
+	}
+	/* read, then checked: the maps are this incarnation's only if the pid still is */
+	if (proc_is_foreign(p)) {
+		free(maps);
+		goto out;
+	}
 	s->stats.maps_reads++;
-	carry_over(p, maps, n);
-	free(p->maps);
+	carry_over(s, p, maps, n);
+	free_maps(s, p->maps, p->nr_maps);
 	p->maps = maps;
 	p->nr_maps = n;
+	p->maps_known = true;
 out:
 	if (err == -ENOMEM)
 		return err;
@@ -643,73 +796,206 @@ out:
 	return 0;
 }
 
-static struct proc **proc_bucket(struct symbolizer *s, __u32 pid)
+/*
+ * Find the files of every executable mapping now, while the process runs:
+ * it may exit, or delete or replace its files, before its samples are named.
+ */
+static int proc_resolve_all(struct symbolizer *s, struct proc *p)
 {
-	return &s->procs[pid & (PROC_BUCKETS - 1)];
+	for (size_t i = 0; i < p->nr_maps; i++) {
+		struct mapping *m = &p->maps[i];
+
+		if (m->exec && m->kind == MAPPING_FILE && !m->resolved && resolve_file(s, p->pid, m))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
-static struct proc *proc_find(struct symbolizer *s, __u32 pid)
+static struct proc **proc_bucket(struct symbolizer *s, __u32 pid, __u32 gen)
+{
+	return &s->procs[(pid ^ gen * 0x9e3779b1U) & (PROC_BUCKETS - 1)];
+}
+
+static struct proc *proc_find(struct symbolizer *s, __u32 pid, __u32 gen)
 {
 	struct proc *p;
 
-	if (s->last_proc && s->last_proc->pid == pid)
+	if (s->last_proc && s->last_proc->pid == pid && s->last_proc->gen == gen)
 		return s->last_proc; /* frames of one stack come together */
-	for (p = *proc_bucket(s, pid); p; p = p->next) {
-		if (p->pid == pid)
+	for (p = *proc_bucket(s, pid, gen); p; p = p->next) {
+		if (p->pid == pid && p->gen == gen)
 			return p;
 	}
 	return NULL;
 }
 
-/* The cache of pid, made and filled on first use; *fresh says its maps were just read. */
-static int proc_get(struct symbolizer *s, __u32 pid, struct proc **out, bool *fresh)
+/* A new, empty incarnation in the cache. */
+static struct proc *proc_add(struct symbolizer *s, __u32 pid, __u32 gen)
 {
-	struct proc **bucket, *p;
+	struct proc **bucket, *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->gen = gen;
+	p->used_sweep = s->sweeps;
+	bucket = proc_bucket(s, pid, gen);
+	p->next = *bucket;
+	*bucket = p;
+	if (++s->nr_procs > s->stats.procs_peak)
+		s->stats.procs_peak = s->nr_procs;
+	return p;
+}
+
+/*
+ * The cache of an incarnation, made and filled on first use (its first
+ * sample came before the event that announces it, or there is none);
+ * *fresh says its maps were just read.
+ */
+static int proc_get(struct symbolizer *s, __u32 pid, __u32 gen, struct proc **out, bool *fresh)
+{
+	struct proc *p;
 	int err;
 
 	*fresh = false;
-	p = proc_find(s, pid);
+	p = proc_find(s, pid, gen);
 	if (!p) {
-		p = calloc(1, sizeof(*p));
+		p = proc_add(s, pid, gen);
 		if (!p)
 			return -ENOMEM;
-		p->pid = pid;
 		err = proc_read_maps(s, p);
-		if (err) {
-			free(p);
+		if (err)
 			return err;
-		}
-		bucket = proc_bucket(s, pid);
-		p->next = *bucket;
-		*bucket = p;
 		*fresh = true;
 	}
+	p->used_sweep = s->sweeps;
 	s->last_proc = p;
 	*out = p;
 	return 0;
 }
 
-static void proc_free(struct proc *p)
+static void proc_free(struct symbolizer *s, struct proc *p)
 {
-	free(p->maps);
+	free_maps(s, p->maps, p->nr_maps);
 	free(p);
+	s->nr_procs--;
+}
+
+/* Unlink and free every cached incarnation for which drop() says so. */
+static void procs_drop_if(struct symbolizer *s, bool (*drop)(struct symbolizer *, struct proc *,
+							      const void *),
+			  const void *arg)
+{
+	for (size_t i = 0; i < PROC_BUCKETS; i++) {
+		struct proc **link = &s->procs[i], *p;
+
+		while ((p = *link)) {
+			if (!drop(s, p, arg)) {
+				link = &p->next;
+				continue;
+			}
+			*link = p->next;
+			if (s->last_proc == p)
+				s->last_proc = NULL;
+			proc_free(s, p);
+		}
+	}
+}
+
+static bool same_pid(struct symbolizer *s, struct proc *p, const void *arg)
+{
+	(void)s;
+	return p->pid == *(const __u32 *)arg;
 }
 
 void symbolizer__forget_pid(struct symbolizer *s, __u32 pid)
 {
-	struct proc **link, *p;
+	if (s)
+		procs_drop_if(s, same_pid, &pid);
+}
 
-	if (!s)
-		return;
-	for (link = proc_bucket(s, pid); (p = *link); link = &p->next) {
-		if (p->pid != pid)
-			continue;
-		*link = p->next;
-		if (s->last_proc == p)
-			s->last_proc = NULL;
-		proc_free(p);
-		return;
+/*
+ * A child that exited before its mappings were read had its parent's, as
+ * they were at the fork: take the parent's as vigil knows them.
+ */
+static int proc_inherit(struct symbolizer *s, struct proc *p, __u32 ptgid, __u32 pgen)
+{
+	struct proc *parent;
+	bool fresh;
+
+	if (!ptgid || proc_get(s, ptgid, pgen, &parent, &fresh))
+		return ptgid ? -ENOMEM : 0;
+	if (!parent->maps_known)
+		return 0;
+	p->maps = malloc(parent->nr_maps * sizeof(*p->maps));
+	if (!p->maps)
+		return -ENOMEM;
+	memcpy(p->maps, parent->maps, parent->nr_maps * sizeof(*p->maps));
+	p->nr_maps = parent->nr_maps;
+	for (size_t i = 0; i < p->nr_maps; i++) {
+		if (p->maps[i].file)
+			file_get(s, p->maps[i].file);
 	}
+	p->maps_known = true;
+	s->stats.maps_inherited++;
+	return 0;
+}
+
+/* An incarnation announced by its first sample: read its mappings and files now. */
+static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev)
+{
+	__u64 ns_per_tick = 1000000000ULL / (__u64)s->clk_tck;
+	struct proc *p = proc_find(s, ev->tgid, ev->gen);
+
+	if (!p) {
+		p = proc_add(s, ev->tgid, ev->gen);
+		if (!p)
+			return -ENOMEM;
+		p->start_ticks = ev->start_boottime / ns_per_tick;
+		if (proc_read_maps(s, p))
+			return -ENOMEM;
+	}
+	if (!p->maps_known && proc_inherit(s, p, ev->parent_tgid, ev->parent_gen))
+		return -ENOMEM;
+	if (s->last_proc && s->last_proc != p)
+		s->last_proc = NULL; /* proc_inherit may have pointed it at the parent */
+	return proc_resolve_all(s, p);
+}
+
+int symbolizer__proc_event(struct symbolizer *s, const struct vigil_proc_event *ev)
+{
+	struct proc *p;
+
+	switch (ev->type) {
+	case VIGIL_PROC_SEEN:
+		return proc_seen(s, ev);
+	case VIGIL_PROC_EXEC:
+	case VIGIL_PROC_EXIT:
+		p = proc_find(s, ev->tgid, ev->gen);
+		if (p)
+			p->ended = true;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * Dropped at a sweep: incarnations that ended before it (every sample of
+ * theirs was in the buffers just drained), and ones not looked up for
+ * PROC_IDLE_SWEEPS sweeps (a lost exit event, or a process that stopped
+ * running; read again if it runs again).
+ */
+static bool proc_done(struct symbolizer *s, struct proc *p, const void *arg)
+{
+	(void)arg;
+	return p->ended || s->sweeps - p->used_sweep > PROC_IDLE_SWEEPS;
+}
+
+void symbolizer__sweep(struct symbolizer *s)
+{
+	s->sweeps++;
+	procs_drop_if(s, proc_done, NULL);
 }
 
 /* ------------------------------------------------------------------------
@@ -736,28 +1022,72 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 	return strtab__intern(s->strs, buf);
 }
 
+/*
+ * The mapping of addr in p, re-reading the maps once on a miss while the
+ * incarnation runs (a library loaded since), at most once per RETRY_NS
+ * after a re-read that did not help. NULL when no mapping holds it.
+ */
+static struct mapping *proc_mapping(struct symbolizer *s, struct proc *p, __u64 addr, bool fresh,
+				    int *err)
+{
+	struct mapping *m = find_mapping(p->maps, p->nr_maps, addr);
+
+	*err = 0;
+	if (m || fresh || p->ended || p->foreign || mono_ns() < p->quiet_until_ns)
+		return m;
+	*err = proc_read_maps(s, p);
+	if (*err)
+		return NULL;
+	m = find_mapping(p->maps, p->nr_maps, addr);
+	if (!m)
+		p->quiet_until_ns = mono_ns() + RETRY_NS;
+	return m;
+}
+
 const char *symbolizer__user(struct symbolizer *s, __u32 pid, __u64 addr, bool is_return)
+{
+	const char *name;
+	int n;
+
+	n = symbolizer__user_stack(s, pid, 0 /* gen */, &addr, 1, is_return, &name, NULL);
+	return n < 0 ? NULL : name;
+}
+
+int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u64 *ips, int n,
+			   bool first_is_return, const char **names, bool *cut)
 {
 	struct mapping *m;
 	struct proc *p;
 	bool fresh;
+	int err, i;
 
-	/* also the offset of a FILE+0xOFFSET frame: it points into the call instruction */
-	if (is_return && addr)
-		addr--;
-	if (proc_get(s, pid, &p, &fresh))
-		return NULL;
-	m = find_mapping(p->maps, p->nr_maps, addr);
-	if (!m && !fresh && mono_ns() >= p->quiet_until_ns) {
-		if (proc_read_maps(s, p))
-			return NULL;
-		m = find_mapping(p->maps, p->nr_maps, addr);
+	if (cut)
+		*cut = false;
+	if (proc_get(s, pid, gen, &p, &fresh))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		/* a return address points past its call: look up the call itself */
+		__u64 addr = ips[i];
+
+		if ((i > 0 || first_is_return) && addr)
+			addr--;
+		m = proc_mapping(s, p, addr, fresh, &err);
+		if (err)
+			return err;
+		/*
+		 * Outside every executable mapping of a process whose mappings
+		 * are known, an address is where the walk went astray (code
+		 * built without frame pointers): the stack ends there.
+		 */
+		if (i > 0 && cut && p->maps_known && (!m || !m->exec)) {
+			*cut = true;
+			return i;
+		}
+		names[i] = m ? mapping_name(s, pid, m, addr) : s->unknown;
+		if (!names[i])
+			return -ENOMEM;
 	}
-	if (!m) {
-		p->quiet_until_ns = mono_ns() + RETRY_NS;
-		return s->unknown;
-	}
-	return mapping_name(s, pid, m, addr);
+	return n;
 }
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
@@ -767,6 +1097,9 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	if (!s)
 		return NULL;
 	s->warn = opts && opts->warn;
+	s->clk_tck = sysconf(_SC_CLK_TCK);
+	if (s->clk_tck <= 0)
+		s->clk_tck = 100;
 	s->strs = strtab__new();
 	if (!s->strs)
 		goto err;
@@ -780,21 +1113,21 @@ err:
 	return NULL;
 }
 
+static bool any_proc(struct symbolizer *s, struct proc *p, const void *arg)
+{
+	(void)s, (void)p, (void)arg;
+	return true;
+}
+
 void symbolizer__free(struct symbolizer *s)
 {
 	struct file_entry *file, *next_file;
 	struct file_key *key, *next_key;
-	struct proc *p, *next_proc;
 	size_t i;
 
 	if (!s)
 		return;
-	for (i = 0; i < PROC_BUCKETS; i++) {
-		for (p = s->procs[i]; p; p = next_proc) {
-			next_proc = p->next;
-			proc_free(p);
-		}
-	}
+	procs_drop_if(s, any_proc, NULL);
 	for (i = 0; i < FILE_BUCKETS; i++) {
 		for (key = s->file_keys[i]; key; key = next_key) {
 			next_key = key->next;
@@ -815,4 +1148,8 @@ void symbolizer__free(struct symbolizer *s)
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out)
 {
 	*out = s->stats;
+	out->procs_cached = s->nr_procs;
+	out->files_cached = 0;
+	for (const struct file_entry *f = s->files; f; f = f->next)
+		out->files_cached++;
 }

@@ -5,14 +5,18 @@
  * One interface for every command that prints a frame. Names are interned:
  * a returned pointer stays valid until symbolizer__free(). Symbol tables are
  * cached per file (by build id, else by device and inode), so many processes
- * of one binary cost one parse; a process's mappings are cached per pid and
- * re-read when an address falls outside every known mapping.
+ * of one binary cost one parse. A process's mappings are cached per
+ * incarnation (pid and generation, proc_events.h): read when the collector
+ * says it was first seen, re-read while it runs when an address falls
+ * outside them, kept after an exec or exit until its samples are named,
+ * then dropped at the next sweep.
  */
 #ifndef VIGIL_SYMBOLIZER_H
 #define VIGIL_SYMBOLIZER_H
 
 #include <stdbool.h>
 #include <linux/types.h>
+#include "proc_events.h"
 
 struct symbolizer;
 
@@ -47,6 +51,31 @@ int symbolizer__set_kallsyms(struct symbolizer *s, const char *path);
  */
 const char *symbolizer__user(struct symbolizer *s, __u32 pid, __u64 addr, bool is_return);
 
+/*
+ * Names of a user stack of process pid in incarnation gen, innermost frame
+ * first, into names[0..n). The innermost address is a return address too
+ * when first_is_return (a sample taken in the kernel). With cut non-NULL,
+ * an address past the innermost that lies in no executable mapping, in a
+ * process whose mappings are known, ends the stack: the walk went astray
+ * there (frame pointers missing), and *cut is set. Returns how many frames
+ * were named, or -ENOMEM.
+ */
+int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u64 *ips, int n,
+			   bool first_is_return, const char **names, bool *cut);
+
+/*
+ * What a collector learned of an incarnation, in the order it learned it:
+ * VIGIL_PROC_SEEN reads its mappings and files at once, while it runs;
+ * EXEC and EXIT end it. 0, -ENOMEM, or -EINVAL for an unknown type.
+ */
+int symbolizer__proc_event(struct symbolizer *s, const struct vigil_proc_event *ev);
+
+/*
+ * Call after each drain of the collector's samples: drops the incarnations
+ * that ended before the drain began, and those not looked up for a while.
+ */
+void symbolizer__sweep(struct symbolizer *s);
+
 /* Drop what is cached for pid (its mappings); the per-file cache stays. */
 void symbolizer__forget_pid(struct symbolizer *s, __u32 pid);
 
@@ -54,7 +83,12 @@ void symbolizer__forget_pid(struct symbolizer *s, __u32 pid);
 struct symbolizer_stats {
 	unsigned long files_parsed; /* ELF files whose symbols were read */
 	unsigned long file_cache_hits;
-	unsigned long maps_reads; /* /proc/PID/maps reads */
+	unsigned long files_evicted; /* idle files dropped from the cache */
+	unsigned long files_cached;  /* now */
+	unsigned long maps_reads;    /* /proc/PID/maps reads */
+	unsigned long maps_inherited; /* children gone before a read, named from their parent's */
+	unsigned long procs_cached;  /* incarnations cached now */
+	unsigned long procs_peak;    /* the most cached at once */
 };
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out);

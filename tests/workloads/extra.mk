@@ -16,3 +16,14 @@ $(OUT)/workloads/uselib: tests/workloads/lib/uselib.c \
 		-L$(OUT)/workloads -lhotlib -Wl,-rpath,'$$ORIGIN'
 
 WORK_EXTRA += $(OUT)/workloads/libhotlib.so $(OUT)/workloads/uselib
+
+# Two programs with one layout: non-PIE, so both load at the same address.
+$(OUT)/workloads/prog_a $(OUT)/workloads/prog_b: \
+		$(OUT)/workloads/prog_%: tests/workloads/lifecycle/prog_%.c \
+		tests/workloads/lifecycle/burn.h | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -fno-pie -no-pie $< -o $@
+
+$(OUT)/workloads/forker: tests/workloads/lifecycle/burn.h
+
+WORK_EXTRA += $(OUT)/workloads/prog_a $(OUT)/workloads/prog_b
