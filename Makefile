@@ -38,7 +38,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORK_SRCS := $(wildcard tests/workloads/*.c)
 WORK_BINS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WORK_SRCS))
 
-.PHONY: all clean check unit integration demo deps tests
+.PHONY: all clean check unit integration demo deps tests bench
 .DELETE_ON_ERROR:
 
 all: vigil
@@ -86,10 +86,15 @@ $(OUT)/workloads/%: tests/workloads/%.c | $(OUT)/workloads
 	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -fno-inline -Wall -Wextra \
 		$< -o $@ -lpthread -lm
 
+# Benchmarks of vigil's own parts, run by `make bench`.
+$(OUT)/bench/%: tests/bench/%.c $(OUT)/libvigil.a | $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libvigil.a $(LDLIBS) -o $@
+
 -include tests/workloads/extra.mk
 -include tests/unit/fixtures.mk
 
-$(OUT) $(OUT)/tests $(OUT)/workloads:
+$(OUT) $(OUT)/tests $(OUT)/workloads $(OUT)/bench:
 	$(Q)mkdir -p $@
 
 tests: vigil $(UNIT_BINS) $(UNIT_EXTRA) $(WORK_BINS) $(WORK_EXTRA)
@@ -113,6 +118,9 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory vigil $(OUT)/workloads/demo_work
 	$(Q)scripts/demo.sh
+
+bench: $(OUT)/bench/symbolize
+	$(Q)$(OUT)/bench/symbolize
 
 clean:
 	$(call msg,CLEAN,)
