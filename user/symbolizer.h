@@ -6,7 +6,8 @@
  * a returned pointer stays valid until symbolizer__free(). Symbol tables are
  * cached per file (by build id, else by device and inode), so many processes
  * of one binary cost one parse; a process's mappings are cached per pid and
- * re-read when an address falls outside every known mapping.
+ * re-read when an address falls outside every known mapping. C++ and Rust
+ * names, of user and kernel symbols alike, are demangled (demangle.h).
  */
 #ifndef VIGIL_SYMBOLIZER_H
 #define VIGIL_SYMBOLIZER_H
@@ -18,6 +19,8 @@ struct symbolizer;
 
 struct symbolizer_opts {
 	bool warn; /* print one-line warnings (hidden kallsyms, unreadable maps) */
+	/* show C++ and Rust names as the symbol tables have them, not demangled (demangle.h) */
+	bool no_demangle;
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);
