@@ -16,3 +16,12 @@ $(OUT)/workloads/uselib: tests/workloads/lib/uselib.c \
 		-L$(OUT)/workloads -lhotlib -Wl,-rpath,'$$ORIGIN'
 
 WORK_EXTRA += $(OUT)/workloads/libhotlib.so $(OUT)/workloads/uselib
+
+# C++ frames for the demangling tests: g++, with the C workloads' flags.
+CXX ?= g++
+
+$(OUT)/workloads/cxx_box: tests/workloads/cxx_box.cpp | $(OUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(WORK_CFLAGS) $< -o $@
+
+WORK_EXTRA += $(OUT)/workloads/cxx_box
