@@ -15,6 +15,8 @@ DM_CXX_LAMBDA='work::run(double)::{lambda(int)#1}::operator()(int) const'
 DM_RUST_MAIN='mycrate::main'
 DM_RUST_LEGACY='core::fmt::write'
 DM_RUST_V0='mycrate::engine::run_step'
+# core::ptr::drop_in_place::<[u8; 4]>: the folded output turns ';' into ':'.
+DM_RUST_GENERIC='core::ptr::drop_in_place::<[u8: 4]>'
 
 # dm_frame_matching FILE COMM ERE: the first frame of a COMM stack that
 # matches ERE, or nothing.
@@ -92,8 +94,8 @@ test_cxx_frames_are_demangled_with_templates_and_parameters()
 }
 
 # rust_names runs C functions under Rust linkage names, one in the legacy
-# scheme and one in v0: both are named by their paths, without the legacy
-# hash or the v0 crate disambiguator.
+# scheme and two in v0: all are named by their paths, without the legacy
+# hash or the v0 crate disambiguator, and the generic one with its argument.
 test_rust_legacy_and_v0_frames_are_demangled_without_hashes()
 {
 	local raw
@@ -104,7 +106,9 @@ test_rust_legacy_and_v0_frames_are_demangled_without_hashes()
 	check_folded "$T/out/p.folded" "$T/err"
 	dm_expect_path "$T/out/p.folded" rust_names "main;$DM_RUST_MAIN;$DM_RUST_LEGACY"
 	dm_expect_path "$T/out/p.folded" rust_names "main;$DM_RUST_MAIN;$DM_RUST_V0"
-	dm_expect_share "$T/out/p.folded" rust_names "$DM_RUST_LEGACY" "$DM_RUST_V0"
+	dm_expect_path "$T/out/p.folded" rust_names "main;$DM_RUST_MAIN;$DM_RUST_GENERIC"
+	dm_expect_share "$T/out/p.folded" rust_names "$DM_RUST_LEGACY" "$DM_RUST_V0" \
+		"$DM_RUST_GENERIC"
 	raw=$(dm_frame_matching "$T/out/p.folded" rust_names '^_[RZ]|0123456789abcdef|bDqzXfLQacH')
 	[[ -z $raw ]] || fail "mangled name or hash left in a rust_names stack: $raw"
 }
@@ -129,6 +133,8 @@ test_no_demangle_keeps_linkage_names()
 		"main;_RNvCsbDqzXfLQacH_7mycrate4main;_ZN4core3fmt5write17h0123456789abcdefE"
 	dm_expect_path "$T/out/p.folded" rust_names \
 		"main;_RNvCsbDqzXfLQacH_7mycrate4main;_RNvNtCsbDqzXfLQacH_7mycrate6engine8run_step"
+	dm_expect_path "$T/out/p.folded" rust_names \
+		"main;_RNvCsbDqzXfLQacH_7mycrate4main;_RINvNtCsbDqzXfLQacH_4core3ptr13drop_in_placeAhj4_E"
 	named=$(dm_frame_matching "$T/out/p.folded" cxx_box '::')
 	[[ -z $named ]] || fail "demangled frame under --no-demangle: $named"
 	named=$(dm_frame_matching "$T/out/p.folded" rust_names '::')

@@ -112,6 +112,11 @@ static void test_rust_legacy_names_lose_their_hash(void **state)
 		    "_ZN4core3ptr85drop_in_place$LT$std..rt..lang_start$LT$$LP$$RP$$GT$..$u7b$$u7b$"
 		    "closure$u7d$$u7d$$GT$17h0123456789abcdefE",
 		    "core::ptr::drop_in_place<std::rt::lang_start<()>::{{closure}}>");
+	/* $u5b$, $u3b$, $u20$, $u5d$: [, ;, a space and ] */
+	expect_name(f->d,
+		    "_ZN4core3ptr44drop_in_place$LT$$u5b$u8$u3b$$u20$4$u5d$$GT$"
+		    "17h0123456789abcdefE",
+		    "core::ptr::drop_in_place<[u8; 4]>");
 	/* not 16 hex digits: not Rust's hash, so the name is C++'s */
 	expect_name(f->d, "_ZN4test17hxxxxxxxxxxxxxxxxE", "test::hxxxxxxxxxxxxxxxx");
 }
@@ -124,6 +129,8 @@ static void test_rust_v0_names_lose_crate_disambiguators(void **state)
 	expect_name(f->d, "_RNvCs1234_7mycrate3foo", "mycrate::foo");
 	expect_name(f->d, "_RNCNvCsgStHSCytQ6I_4main4main0B3_", "main::main::{closure#0}");
 	expect_name(f->d, "_RINvCskmHCa7sMhEz_4main3fooNtB2_3BarE", "main::foo::<main::Bar>");
+	expect_name(f->d, "_RINvNtCsbDqzXfLQacH_4core3ptr13drop_in_placeAhj4_E",
+		    "core::ptr::drop_in_place::<[u8; 4]>");
 	expect_name(f->d, "_RNvNtCs1234_7mycrate3foo3bar.llvm.999", "mycrate::foo::bar");
 }
 
