@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* demangle.c: libiberty's C++ and Rust demanglers behind a cache of interned names. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libiberty/demangle.h>
@@ -32,7 +33,8 @@ struct demangler {
 	struct demangler_stats stats;
 };
 
-bool demangle__looks_mangled(const char *raw)
+/* A C++ (_Z) or Rust (_Z legacy, _R v0) name; anything else never reaches libiberty. */
+static bool looks_mangled(const char *raw)
 {
 	return raw[0] == '_' && (raw[1] == 'Z' || raw[1] == 'R');
 }
@@ -194,7 +196,7 @@ const char *demangler__name(struct demangler *d, const char *raw)
 	unsigned long long hash;
 	struct dm_entry *e;
 
-	if (!demangle__looks_mangled(raw))
+	if (!looks_mangled(raw))
 		return strtab__intern(d->strs, raw);
 	if ((d->count + 1) * 2 > d->cap && cache_grow(d))
 		return NULL;

@@ -7,15 +7,15 @@
  * ("Box<std::vector<int, std::allocator<int> > >::spin(int)"); Rust names,
  * in the legacy scheme (_ZN...17h<hash>E) or in v0 (_R...), lose their hash
  * and crate disambiguators ("core::fmt::write"). A name that is not mangled,
- * or that libiberty cannot read, is shown as it is.
+ * or that libiberty cannot read, is shown as it is; only names that start
+ * with _Z or _R are given to libiberty. A C++ name whose last component is
+ * 17h and 16 hex digits is read as Rust's, as perf and gdb read it.
  *
  * A demangler caches by name: each distinct name costs one demangling, and
  * looking up a name seen before costs one hash of it, as interning does.
  */
 #ifndef VIGIL_DEMANGLE_H
 #define VIGIL_DEMANGLE_H
-
-#include <stdbool.h>
 
 struct strtab;
 struct demangler;
@@ -33,9 +33,6 @@ void demangler__free(struct demangler *d);
  * demangle. NULL only when out of memory.
  */
 const char *demangler__name(struct demangler *d, const char *raw);
-
-/* Whether raw has a prefix of a C++ (_Z) or Rust (_Z, _R) mangled name. */
-bool demangle__looks_mangled(const char *raw);
 
 /* Counters for tests: distinct mangled names seen, and the outcome of each. */
 struct demangler_stats {
