@@ -47,6 +47,7 @@ static void usage(FILE *f)
 		"  -K, --kernel-only       walk kernel stacks only\n"
 		"      --idle              keep samples of idle CPUs (the swapper tasks)\n"
 		"      --summary FILE      also write the top threads and functions as text\n"
+		"      --no-demangle       show C++ and Rust names as linked (_ZN..., _R...)\n"
 		"  -v, --verbose           say what was chosen and attached (-vv: libbpf too)\n"
 		"  -h, --help              show this help\n"
 		"\n"
@@ -61,7 +62,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 {
 	enum {
 		OPT_IDLE = 256,
-		OPT_SUMMARY
+		OPT_SUMMARY,
+		OPT_NO_DEMANGLE,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -72,6 +74,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		{"kernel-only", no_argument, NULL, 'K'},
 		{"idle", no_argument, NULL, OPT_IDLE},
 		{"summary", required_argument, NULL, OPT_SUMMARY},
+		{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -113,6 +116,9 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			break;
 		case OPT_SUMMARY:
 			a->summary = optarg;
+			break;
+		case OPT_NO_DEMANGLE:
+			a->no_demangle = true;
 			break;
 		case 'v':
 			vigil_verbose++;
@@ -393,6 +399,7 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 	set = stack_set__new();
+	so.no_demangle = a.no_demangle;
 	sym = symbolizer__new(&so);
 	if (!set || !sym) {
 		vigil_err("profile: out of memory");

@@ -15,6 +15,7 @@ struct profile_args {
 	const char *output;
 	const char *summary;
 	char **command;
+	bool no_demangle; /* --no-demangle: C++ and Rust names as linked */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "demangle.h"
 #include "elf_syms.h"
 #include "strtab.h"
 #include "symbolizer.h"
@@ -114,6 +115,7 @@ struct symbolizer {
 	struct strtab *strs;
 	const char *unknown;
 	bool warn;
+	struct demangler *demangler; /* NULL: names are shown as the symbol tables have them */
 
 	struct symtab *kernel;
 	char *kallsyms_path; /* NULL: KALLSYMS_PATH */
@@ -132,6 +134,12 @@ struct symbolizer {
 
 	struct symbolizer_stats stats;
 };
+
+/* The interned name to show for a symbol: demangled unless asked not to. */
+static const char *symbol_name(struct symbolizer *s, const char *name)
+{
+	return s->demangler ? demangler__name(s->demangler, name) : strtab__intern(s->strs, name);
+}
 
 static long long mono_ns(void)
 {
@@ -320,7 +328,7 @@ const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
 	}
 	if (err < 0)
 		return s->unknown;
-	return strtab__intern(s->strs, name);
+	return symbol_name(s, name);
 }
 
 /* ------------------------------------------------------------------------
@@ -1017,7 +1025,7 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 		return NULL;
 	off = addr - m->start + m->pgoff;
 	if (m->file && m->file->syms && !elf_syms__lookup(m->file->syms, off, &name))
-		return strtab__intern(s->strs, name);
+		return symbol_name(s, name);
 	snprintf(buf, sizeof(buf), "%s+0x%llx", m->base, (unsigned long long)off);
 	return strtab__intern(s->strs, buf);
 }
@@ -1106,6 +1114,11 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	s->unknown = strtab__intern(s->strs, UNKNOWN_NAME);
 	if (!s->unknown)
 		goto err;
+	if (!(opts && opts->no_demangle)) {
+		s->demangler = demangler__new(s->strs);
+		if (!s->demangler)
+			goto err;
+	}
 	return s;
 err:
 	symbolizer__free(s);
@@ -1141,6 +1154,7 @@ void symbolizer__free(struct symbolizer *s)
 	}
 	symtab__free(s->kernel);
 	free(s->kallsyms_path);
+	demangler__free(s->demangler);
 	strtab__free(s->strs);
 	free(s);
 }

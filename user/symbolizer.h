@@ -9,7 +9,8 @@
  * incarnation (pid and generation, proc_events.h): read when the collector
  * says it was first seen, re-read while it runs when an address falls
  * outside them, kept after an exec or exit until its samples are named,
- * then dropped at the next sweep.
+ * then dropped at the next sweep. C++ and Rust names, of user and kernel
+ * symbols alike, are demangled (demangle.h).
  */
 #ifndef VIGIL_SYMBOLIZER_H
 #define VIGIL_SYMBOLIZER_H
@@ -22,6 +23,8 @@ struct symbolizer;
 
 struct symbolizer_opts {
 	bool warn; /* print one-line warnings (hidden kallsyms, unreadable maps) */
+	/* show C++ and Rust names as the symbol tables have them, not demangled (demangle.h) */
+	bool no_demangle;
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);

@@ -101,6 +101,7 @@ static void profile_defaults_are_99hz_both_stacks_whole_system(void **state)
 	assert_int_equal(a.opts.duration_s, 0);
 	assert_true(a.opts.user && a.opts.kernel);
 	assert_false(a.opts.idle);
+	assert_false(a.no_demangle);
 	assert_int_equal(a.target.npids, 0);
 	assert_null(a.command);
 	assert_null(a.output);
@@ -123,6 +124,8 @@ static void profile_takes_pids_rate_duration_output(void **state)
 	assert_string_equal(a.summary, "s.txt");
 	assert_true(a.opts.user);
 	assert_false(a.opts.kernel);
+	assert_int_equal(parse(&a, "--no-demangle", NULL), 0);
+	assert_true(a.no_demangle);
 }
 
 static void profile_command_follows_double_dash(void **state)

@@ -27,3 +27,12 @@ $(OUT)/workloads/prog_a $(OUT)/workloads/prog_b: \
 $(OUT)/workloads/forker: tests/workloads/lifecycle/burn.h
 
 WORK_EXTRA += $(OUT)/workloads/prog_a $(OUT)/workloads/prog_b
+
+# C++ frames for the demangling tests: g++, with the C workloads' flags.
+CXX ?= g++
+
+$(OUT)/workloads/cxx_box: tests/workloads/cxx_box.cpp | $(OUT)/workloads
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(WORK_CFLAGS) $< -o $@
+
+WORK_EXTRA += $(OUT)/workloads/cxx_box
