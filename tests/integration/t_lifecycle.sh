@@ -155,13 +155,27 @@ user_depths()
 	}' "$1" | sort -u
 }
 
+# set_max_stack N: set kernel.perf_event_max_stack. The kernel refuses the
+# change (EBUSY) while any callchain event is open, so another profiler on
+# the machine gets 20 s to finish.
+set_max_stack()
+{
+	local i
+
+	for ((i = 0; i < 100; i++)); do
+		echo "$1" 2>/dev/null >/proc/sys/kernel/perf_event_max_stack && return 0
+		sleep 0.2
+	done
+	fail "cannot set kernel.perf_event_max_stack to $1 (busy: another profiler running?)"
+}
+
 # deep_stack 200 spins 200 calls deep: the kernel walks
 # kernel.perf_event_max_stack frames (127 by default), so every stack is the
 # innermost 127 frames under [truncated]; with the sysctl at 32, 32 frames,
 # and -v says so.
 test_stacks_deeper_than_the_kernel_limit_are_truncated_at_the_root()
 {
-	local old depths i
+	local old depths
 
 	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
 		"$WORKLOADS/deep_stack" 200 0.5
@@ -173,18 +187,11 @@ test_stacks_deeper_than_the_kernel_limit_are_truncated_at_the_root()
 		fail "deep_spin stacks: '$depths', expected 'truncated $((old < 127 ? old : 127))' (kernel.perf_event_max_stack = $old)"
 	grep -q 'stacks deeper than [0-9]* frames were cut' "$T/err" || fail "no word of cut stacks on stderr"
 
-	# The kernel refuses the change (EBUSY) while any callchain event is
-	# open, so another profiler on the machine gets 20 s to finish.
-	trap 'echo "$old" >/proc/sys/kernel/perf_event_max_stack' EXIT
-	for ((i = 0; i < 100; i++)); do
-		echo 32 2>/dev/null >/proc/sys/kernel/perf_event_max_stack && break
-		sleep 0.2
-	done
-	(($(cat /proc/sys/kernel/perf_event_max_stack) == 32)) ||
-		fail "cannot set kernel.perf_event_max_stack to 32 (busy: another profiler running?)"
+	trap 'set_max_stack "$old"; stop_started' EXIT
+	set_max_stack 32
 	run_vigil "$T/stdout" "$T/err" profile -v -F 499 -o "$T/out/p32.folded" -- \
 		"$WORKLOADS/deep_stack" 200 0.5
-	echo "$old" >/proc/sys/kernel/perf_event_max_stack
+	set_max_stack "$old"
 	trap stop_started EXIT
 	expect_rc 0 "profile -v -- deep_stack 200 0.5 with kernel.perf_event_max_stack = 32"
 	check_folded "$T/out/p32.folded" "$T/err"
