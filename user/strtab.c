@@ -2,7 +2,9 @@
 /* strtab.c: an open-addressing hash set of strings with pointer-stable storage. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#include <linux/types.h>
 #include "strtab.h"
 
 #define CHUNK_SIZE (64 * 1024)
@@ -13,22 +15,49 @@ struct chunk {
 	char data[];
 };
 
+/* A slot keeps its string's hash and length, so probes and growth never touch other strings. */
+struct slot {
+	const char *s; /* NULL: empty */
+	__u32 hash;    /* the low 32 bits of the string's hash */
+	__u32 len;
+};
+
 struct strtab {
-	const char **slots; /* open addressing, linear probing */
+	struct slot *slots; /* open addressing, linear probing */
 	size_t cap, count;
 	struct chunk *chunks;
 };
 
+static inline unsigned long long mix(unsigned long long h)
+{
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	h ^= h >> 32;
+	return h;
+}
+
+/*
+ * Eight bytes at a time, each multiplied in; a final mix spreads every
+ * input bit over the low bits that index the tables. Not cryptographic:
+ * the inputs are names and addresses vigil reads, not chosen by a peer.
+ */
 unsigned long long vigil_hash_bytes(const void *p, size_t len, unsigned long long seed)
 {
 	const unsigned char *b = p;
-	unsigned long long h = 1469598103934665603ULL ^ seed;
+	unsigned long long h = 0x9e3779b97f4a7c15ULL ^ seed ^ (len * 0xff51afd7ed558ccdULL);
+	unsigned long long w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 1099511628211ULL;
+	for (; len >= 8; b += 8, len -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0x9fb21c651e98df25ULL;
+		h ^= h >> 29;
 	}
-	return h;
+	if (len) {
+		w = 0;
+		memcpy(&w, b, len);
+		h = (h ^ w) * 0x9fb21c651e98df25ULL;
+	}
+	return mix(h);
 }
 
 struct strtab *strtab__new(void)
@@ -68,20 +97,19 @@ size_t strtab__count(const struct strtab *t)
 static int grow(struct strtab *t)
 {
 	size_t cap = t->cap * 2;
-	const char **slots = calloc(cap, sizeof(*slots));
+	struct slot *slots = calloc(cap, sizeof(*slots));
 
 	if (!slots)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->cap; i++) {
-		const char *s = t->slots[i];
 		size_t j;
 
-		if (!s)
+		if (!t->slots[i].s)
 			continue;
-		j = vigil_hash_bytes(s, strlen(s), 0) & (cap - 1);
-		while (slots[j])
+		j = t->slots[i].hash & (cap - 1);
+		while (slots[j].s)
 			j = (j + 1) & (cap - 1);
-		slots[j] = s;
+		slots[j] = t->slots[i];
 	}
 	free(t->slots);
 	t->slots = slots;
@@ -114,20 +142,27 @@ static char *store(struct strtab *t, const char *s, size_t len)
 
 const char *strtab__intern_len(struct strtab *t, const char *s, size_t len)
 {
+	__u32 hash;
 	size_t i;
 	char *p;
 
+	if (len > UINT32_MAX)
+		return NULL;
 	if ((t->count + 1) * 2 > t->cap && grow(t))
 		return NULL;
-	i = vigil_hash_bytes(s, len, 0) & (t->cap - 1);
-	for (; t->slots[i]; i = (i + 1) & (t->cap - 1)) {
-		if (!strncmp(t->slots[i], s, len) && t->slots[i][len] == '\0')
-			return t->slots[i];
+	hash = (__u32)vigil_hash_bytes(s, len, 0);
+	/* the table's capacity stays below 2^32 slots, so the low 32 bits index it */
+	i = hash & (t->cap - 1);
+	for (; t->slots[i].s; i = (i + 1) & (t->cap - 1)) {
+		const struct slot *sl = &t->slots[i];
+
+		if (sl->hash == hash && sl->len == len && !memcmp(sl->s, s, len))
+			return sl->s;
 	}
 	p = store(t, s, len);
 	if (!p)
 		return NULL;
-	t->slots[i] = p;
+	t->slots[i] = (struct slot){.s = p, .hash = hash, .len = (__u32)len};
 	t->count++;
 	return p;
 }

@@ -17,7 +17,7 @@ const char *strtab__intern(struct strtab *t, const char *s);
 /* Number of distinct strings held. */
 size_t strtab__count(const struct strtab *t);
 
-/* FNV-1a, also used by the profile's stack table. */
+/* A fast 64-bit hash of bytes, also used by the profile's stack table and the caches. */
 unsigned long long vigil_hash_bytes(const void *p, size_t len, unsigned long long seed);
 
 #endif /* VIGIL_STRTAB_H */
