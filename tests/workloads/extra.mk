@@ -16,3 +16,8 @@ $(OUT)/workloads/uselib: tests/workloads/lib/uselib.c \
 		-L$(OUT)/workloads -lhotlib -Wl,-rpath,'$$ORIGIN'
 
 WORK_EXTRA += $(OUT)/workloads/libhotlib.so $(OUT)/workloads/uselib
+
+# Loads BPF programs of raw instructions with libbpf, for the kernel-frame tests.
+$(OUT)/workloads/bpf_spin: tests/workloads/bpf_spin.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -lbpf
