@@ -21,3 +21,9 @@ WORK_EXTRA += $(OUT)/workloads/libhotlib.so $(OUT)/workloads/uselib
 $(OUT)/workloads/bpf_spin: tests/workloads/bpf_spin.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -lbpf
+
+# Exports its global functions (-rdynamic) and keeps their order, for the
+# tests that strip a copy of it down to .dynsym.
+$(OUT)/workloads/strip_hot: tests/workloads/strip_hot.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -rdynamic -fno-toplevel-reorder $< -o $@
