@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include "ksyms.h"
 #include "symtab.h"
+#include "util.h"
 
 #define KALLSYMS_PATH "/proc/kallsyms"
 #define MODULES_PATH  "/proc/modules"
@@ -61,6 +62,7 @@ struct kranges {
 	bool bpf_known;		     /* else BPF programs end at the next symbol */
 	const struct kmod *last_mod; /* the previous line's module: lines come module by module */
 	__u64 image_max;	     /* the page size */
+	size_t nr_syms;		     /* named text symbols kept, for -v */
 };
 
 struct ksyms {
@@ -412,9 +414,11 @@ static int ksyms_add(struct symtab *t, struct kranges *r, const struct ksym_line
 	if (l->tag_len && tagged_extent(r, l, &size, &bound))
 		return 0;
 	err = symtab__add_name(t, l->name, l->len, &off);
-	if (err)
-		return err;
-	return symtab__add(t, l->addr, size, bound, ksym_rank(l->type, l->name, l->len), off);
+	if (!err)
+		err = symtab__add(t, l->addr, size, bound, ksym_rank(l->type, l->name, l->len),
+				  off);
+	r->nr_syms += !err;
+	return err;
 }
 
 /*
@@ -493,6 +497,18 @@ static void kernel_give_up(struct ksyms *k, const char *path, int err)
 			path);
 }
 
+/* With -v, at the first read: how many symbols, and what bounded them. */
+static void kernel_say(const char *path, const struct kranges *r)
+{
+	char bpf[64] = "BPF programs end at the next symbol", mods[64] = "";
+
+	if (r->bpf_known)
+		snprintf(bpf, sizeof(bpf), "%zu BPF functions of known length", r->nr_bpf);
+	if (r->mods_known)
+		snprintf(mods, sizeof(mods), ", %zu modules of known range", r->nr_mods);
+	vigil_info(1, "kernel symbols: %zu from %s, %s%s", r->nr_syms, path, bpf, mods);
+}
+
 /* Read the ranges, then kallsyms bounded by them. */
 static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool *hidden)
 {
@@ -502,6 +518,8 @@ static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool
 	err = kranges_read(k, &r);
 	if (!err)
 		err = ksyms_read(t, &r, path, hidden);
+	if (!err && !*hidden && !k->loaded)
+		kernel_say(path, &r);
 	kranges_free(&r);
 	return err;
 }
