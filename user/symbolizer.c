@@ -11,12 +11,11 @@
 #include <unistd.h>
 #include "demangle.h"
 #include "elf_syms.h"
+#include "ksyms.h"
 #include "strtab.h"
 #include "symbolizer.h"
-#include "symtab.h"
 
 #define UNKNOWN_NAME   "[unknown]"
-#define KALLSYMS_PATH  "/proc/kallsyms"
 #define DELETED_SUFFIX " (deleted)"
 
 #define PROC_BUCKETS 1024 /* per-pid caches; a power of two */
@@ -27,26 +26,13 @@
 #define PROC_IDLE_SWEEPS 30
 
 /*
- * A miss may mean a cache is stale (a library loaded since, a BPF program
- * or module added), so it triggers a re-read, within limits: kallsyms is
- * read at most once per RETRY_NS; a process's maps at once, except within
- * RETRY_NS of a miss that a fresh read did not cure, so garbage addresses
- * from a broken stack walk cost one read per second, not one per frame.
+ * A miss may mean a process's maps are stale (a library loaded since), so
+ * it triggers a re-read at once, except within RETRY_NS of a miss that a
+ * fresh read did not cure, so garbage addresses from a broken stack walk
+ * cost one read per second, not one per frame. (ksyms.c does the same for
+ * the kernel's symbols.)
  */
 #define RETRY_NS 1000000000LL
-
-/* Room for kernel text symbols and their names from the start; each doubles past it. */
-#define KSYMS_RESERVE	    65536
-#define KSYMS_NAMES_RESERVE (1 << 20)
-
-/* Of the kernel symbols at one address, the lowest rank names it. */
-enum ksym_rank {
-	KSYM_GLOBAL,
-	KSYM_WEAK,
-	KSYM_LOCAL,
-	KSYM_BOUND,	  /* a section bound, such as _text */
-	KSYM_END_OF_TEXT, /* _etext, kept as a marker */
-};
 
 /*
  * One parsed file; syms is NULL when the file is not ELF, so the frame
@@ -117,10 +103,7 @@ struct symbolizer {
 	bool warn;
 	struct demangler *demangler; /* NULL: names are shown as the symbol tables have them */
 
-	struct symtab *kernel;
-	char *kallsyms_path; /* NULL: KALLSYMS_PATH */
-	bool kernel_loaded, kernel_unusable;
-	long long kernel_read_ns;
+	struct ksyms *kernel;
 
 	struct proc *procs[PROC_BUCKETS];
 	struct proc *last_proc;
@@ -150,185 +133,22 @@ static long long mono_ns(void)
 }
 
 /* ------------------------------------------------------------------------
- * Kernel symbols from /proc/kallsyms
+ * Kernel symbols (ksyms.c)
  * ------------------------------------------------------------------------ */
-
-/* Code lives in text symbols; weak ones count, data and absolute ones do not. */
-static bool ksym_is_text(char type)
-{
-	return type == 't' || type == 'T' || type == 'w' || type == 'W';
-}
-
-static bool ends_with(const char *s, size_t len, const char *suffix)
-{
-	size_t n = strlen(suffix);
-
-	return len >= n && !memcmp(s + len - n, suffix, n);
-}
-
-/*
- * Section bounds (_text, __irqentry_text_end, __hot_text_start) share their
- * address with the first function after them; they rank last there, so
- * that function keeps its name.
- */
-static bool ksym_is_bound(const char *name, size_t len)
-{
-	return name[0] == '_' && (ends_with(name, len, "_start") || ends_with(name, len, "_end") ||
-				  ends_with(name, len, "text"));
-}
-
-static enum ksym_rank ksym_rank(char type, const char *name, size_t len)
-{
-	if (ksym_is_bound(name, len))
-		return KSYM_BOUND;
-	if (type == 'T')
-		return KSYM_GLOBAL;
-	if (type == 'W')
-		return KSYM_WEAK;
-	return KSYM_LOCAL;
-}
-
-/* Kernel symbols have no size: each ends where the next begins. */
-static int ksyms_add(struct symtab *t, __u64 addr, char type, const char *name, size_t len)
-{
-	__u32 off;
-	int err;
-
-	if (len == strlen("_etext") && !memcmp(name, "_etext", len)) {
-		/* the end of core kernel text: addresses past it are not its last function */
-		return symtab__add(t, addr, 0 /* size */, 0 /* bound */, KSYM_END_OF_TEXT,
-				   SYMTAB_NO_NAME);
-	}
-	err = symtab__add_name(t, name, len, &off);
-	if (err)
-		return err;
-	return symtab__add(t, addr, 0 /* size */, 0 /* bound */, ksym_rank(type, name, len), off);
-}
-
-/*
- * Parse one kallsyms line, "ADDR TYPE NAME[\t[MODULE]]"; the module is
- * dropped, frames show the function name only. *nonzero is set when the
- * line's address is not zero.
- */
-static int ksyms_parse_line(struct symtab *t, const char *line, bool *nonzero)
-{
-	const char *name;
-	char *end;
-	__u64 addr;
-	char type;
-
-	addr = strtoull(line, &end, 16);
-	if (end == line || end[0] != ' ' || !end[1] || end[2] != ' ')
-		return 0;
-	if (addr)
-		*nonzero = true;
-	type = end[1];
-	name = end + 3;
-	if (!ksym_is_text(type))
-		return 0;
-	return ksyms_add(t, addr, type, name, strcspn(name, " \t\n"));
-}
-
-/* Read a kallsyms file into t; *hidden says every address read as zero. */
-static int ksyms_read(struct symtab *t, const char *path, bool *hidden)
-{
-	bool nonzero = false;
-	char *line = NULL;
-	size_t cap = 0;
-	int err = 0;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	err = symtab__reserve(t, KSYMS_RESERVE, KSYMS_NAMES_RESERVE);
-	while (!err && getline(&line, &cap, f) > 0)
-		err = ksyms_parse_line(t, line, &nonzero);
-	if (!err && ferror(f))
-		err = -EIO;
-	free(line);
-	fclose(f);
-	if (err)
-		return err;
-	*hidden = !nonzero;
-	symtab__finish(t);
-	return 0;
-}
-
-/* The first read failed or hid the addresses: say so once; kernel frames are [unknown] from now. */
-static void kernel_give_up(struct symbolizer *s, const char *path, int err)
-{
-	s->kernel_unusable = true;
-	if (!s->warn)
-		return;
-	if (err)
-		fprintf(stderr, "vigil: %s: failed to read: %s; kernel frames will be [unknown]\n",
-			path, strerror(-err));
-	else
-		fprintf(stderr,
-			"vigil: %s: addresses are hidden (kernel.kptr_restrict); "
-			"kernel frames will be [unknown]\n",
-			path);
-}
-
-/* Load or reload the kernel symbols; a reload that fails keeps the table read before. */
-static int kernel_load(struct symbolizer *s)
-{
-	const char *path = s->kallsyms_path ? s->kallsyms_path : KALLSYMS_PATH;
-	struct symtab *fresh;
-	bool hidden = false;
-	int err;
-
-	s->kernel_read_ns = mono_ns();
-	fresh = symtab__new();
-	if (!fresh)
-		return -ENOMEM;
-	err = ksyms_read(fresh, path, &hidden);
-	if (!err && !hidden) {
-		symtab__free(s->kernel);
-		s->kernel = fresh;
-		s->kernel_loaded = true;
-		return 0;
-	}
-	symtab__free(fresh);
-	if (err == -ENOMEM)
-		return err;
-	if (!s->kernel_loaded)
-		kernel_give_up(s, path, err);
-	s->kernel_loaded = true;
-	return 0;
-}
 
 int symbolizer__set_kallsyms(struct symbolizer *s, const char *path)
 {
-	char *copy = strdup(path);
-
-	if (!copy)
-		return -ENOMEM;
-	free(s->kallsyms_path);
-	s->kallsyms_path = copy;
-	return 0;
+	return ksyms__set_kallsyms(s->kernel, path);
 }
 
 const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
 {
 	const char *name;
-	int err;
+	int err = ksyms__lookup(s->kernel, addr, &name);
 
-	if (!s->kernel_loaded && kernel_load(s))
+	if (err == -ENOMEM)
 		return NULL;
-	if (s->kernel_unusable)
-		return s->unknown;
-	/* a miss, or a hit on the last symbol (nothing ends it), may mean the table is stale */
-	err = symtab__find(s->kernel, addr, &name);
-	if (err && mono_ns() - s->kernel_read_ns >= RETRY_NS) {
-		if (kernel_load(s))
-			return NULL;
-		err = symtab__find(s->kernel, addr, &name);
-	}
-	if (err < 0)
-		return s->unknown;
-	return symbol_name(s, name);
+	return err ? s->unknown : symbol_name(s, name);
 }
 
 /* ------------------------------------------------------------------------
@@ -1119,6 +939,9 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 		if (!s->demangler)
 			goto err;
 	}
+	s->kernel = ksyms__new(s->warn);
+	if (!s->kernel)
+		goto err;
 	return s;
 err:
 	symbolizer__free(s);
@@ -1152,9 +975,8 @@ void symbolizer__free(struct symbolizer *s)
 		elf_syms__free(file->syms);
 		free(file);
 	}
-	symtab__free(s->kernel);
-	free(s->kallsyms_path);
 	demangler__free(s->demangler);
+	ksyms__free(s->kernel);
 	strtab__free(s->strs);
 	free(s);
 }

@@ -36,8 +36,15 @@ $(FIXTURE_DIR)/libfix_stripped.so: $(FIXTURE_DIR)/libfix_stripped.full.so
 	$(call msg,STRIP,$@)
 	$(Q)strip --strip-all -o $@ $<
 
+# Hand-written assembly: functions without .size, one alone in its section.
+$(FIXTURE_DIR)/libfix_asm.so: $(FIXTURE_SRC)/fix_asm.S | $(FIXTURE_DIR)
+	$(call msg,AS,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) $< -o $@
+
 $(FIXTURE_DIR):
 	$(Q)mkdir -p $@
 
 $(OUT)/tests/test_symbolizer: $(SYMBOLIZER_FIXTURES)
 UNIT_EXTRA += $(SYMBOLIZER_FIXTURES)
+$(OUT)/tests/test_asm_symbols: $(FIXTURE_DIR)/libfix_asm.so
+UNIT_EXTRA += $(FIXTURE_DIR)/libfix_asm.so

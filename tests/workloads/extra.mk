@@ -36,3 +36,14 @@ $(OUT)/workloads/cxx_box: tests/workloads/cxx_box.cpp | $(OUT)/workloads
 	$(Q)$(CXX) $(WORK_CFLAGS) $< -o $@
 
 WORK_EXTRA += $(OUT)/workloads/cxx_box
+
+# Loads BPF programs of raw instructions with libbpf, for the kernel-frame tests.
+$(OUT)/workloads/bpf_spin: tests/workloads/bpf_spin.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -lbpf
+
+# Exports its global functions (-rdynamic) and keeps their order, for the
+# tests that strip a copy of it down to .dynsym.
+$(OUT)/workloads/strip_hot: tests/workloads/strip_hot.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -rdynamic -fno-toplevel-reorder $< -o $@
