@@ -219,6 +219,34 @@ out:
 	return es;
 }
 
+struct elf_syms *elf_syms__open_image(void *image, size_t size)
+{
+	struct elf_syms *es = NULL;
+	Elf *elf = NULL;
+	int err = -EINVAL;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		goto out;
+	elf = elf_memory(image, size);
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		goto out;
+	err = -ENOMEM;
+	es = calloc(1, sizeof(*es));
+	if (!es)
+		goto out;
+	err = load_segments(elf, es);
+	if (!err)
+		err = load_symbols(elf, es);
+out:
+	if (err) {
+		elf_syms__free(es);
+		es = NULL;
+		errno = -err;
+	}
+	elf_end(elf);
+	return es;
+}
+
 /* ------------------------------------------------------------------------
  * Lookup
  * ------------------------------------------------------------------------ */
@@ -270,19 +298,15 @@ static int find_build_id_note(Elf_Data *data, __u8 *id, size_t size, size_t *len
 	return -ENOENT;
 }
 
-int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len)
+/* The build id in the PT_NOTE segments of an ELF opened by libelf (NULL: not ELF). */
+static int elf_build_id(Elf *elf, __u8 *id, size_t size, size_t *len)
 {
-	int err = -EINVAL;
+	int err = -ENOENT;
 	size_t n, i;
 	GElf_Phdr ph;
-	Elf *elf;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &n))
-		goto out;
-	err = -ENOENT;
+		return -EINVAL;
 	for (i = 0; i < n && err; i++) {
 		Elf_Data *data;
 
@@ -293,7 +317,31 @@ int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len)
 		if (data)
 			err = find_build_id_note(data, id, size, len);
 	}
-out:
+	return err;
+}
+
+int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len)
+{
+	Elf *elf;
+	int err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = elf_build_id(elf, id, size, len);
+	elf_end(elf);
+	return err;
+}
+
+int elf_image_build_id(void *image, size_t size, __u8 *id, size_t id_size, size_t *len)
+{
+	Elf *elf;
+	int err;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	elf = elf_memory(image, size);
+	err = elf_build_id(elf, id, id_size, len);
 	elf_end(elf);
 	return err;
 }

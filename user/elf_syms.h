@@ -30,6 +30,14 @@ struct elf_syms *elf_syms__open(const char *path, int fd);
 void elf_syms__free(struct elf_syms *es);
 
 /*
+ * elf_syms__open() for an ELF image in memory, such as a process's vDSO
+ * read from /proc/PID/mem: size bytes at image, which libelf may write to
+ * and which may be freed once this returns. NULL with errno set: EINVAL
+ * for an image that is not ELF, or ENOMEM.
+ */
+struct elf_syms *elf_syms__open_image(void *image, size_t size);
+
+/*
  * Name of the function covering file offset file_off: 0 and *name set (the
  * pointer lives as long as es), -ENOENT when no segment maps the offset or
  * no function symbol covers its address.
@@ -42,5 +50,8 @@ int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **nam
  * file has none, -EINVAL when it is not ELF.
  */
 int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len);
+
+/* elf_read_build_id() for an ELF image in memory (see elf_syms__open_image()). */
+int elf_image_build_id(void *image, size_t size, __u8 *id, size_t id_size, size_t *len);
 
 #endif /* VIGIL_ELF_SYMS_H */
