@@ -12,11 +12,14 @@
 #include "demangle.h"
 #include "elf_syms.h"
 #include "ksyms.h"
+#include "perfmap.h"
 #include "strtab.h"
 #include "symbolizer.h"
 
 #define UNKNOWN_NAME   "[unknown]"
 #define DELETED_SUFFIX " (deleted)"
+#define VDSO_NAME      "[vdso]"
+#define VDSO_SIZE_MAX  (64 * 1024) /* the vDSO is a page or two; a bigger [vdso] is not read */
 
 #define PROC_BUCKETS 1024 /* per-pid caches; a power of two */
 #define FILE_BUCKETS 1024 /* per-file cache keys; a power of two */
@@ -33,6 +36,14 @@
  * the kernel's symbols.)
  */
 #define RETRY_NS 1000000000LL
+
+/*
+ * A JIT appends to its perf map as it compiles, before the code runs, so a
+ * map checked at the start of a drain names what the drain holds. Checked
+ * at most once per PERFMAP_RECHECK_NS: a drain names its frames in a burst
+ * shorter than that, and drains come further apart.
+ */
+#define PERFMAP_RECHECK_NS 10000000LL
 
 /*
  * One parsed file; syms is NULL when the file is not ELF, so the frame
@@ -95,6 +106,9 @@ struct proc {
 	bool ended;
 	bool foreign; /* the pid holds another process now: nothing is read for this one */
 	bool warned;
+	struct perfmap *perfmap; /* /tmp/perf-PID.map, once an address needed it */
+	long long perfmap_checked_ns;
+	bool perfmap_warned;
 };
 
 struct symbolizer {
@@ -403,6 +417,113 @@ static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 }
 
 /* ------------------------------------------------------------------------
+ * The vDSO, from the process's memory
+ * ------------------------------------------------------------------------ */
+
+static bool is_vdso(const struct mapping *m)
+{
+	return m->kind == MAPPING_SPECIAL && !strcmp(m->path, VDSO_NAME);
+}
+
+/* Add symbols parsed from memory to the file cache under key. */
+static int file_cache_insert(struct symbolizer *s, struct elf_syms *syms, const __u8 *key,
+			     size_t len, struct file_entry **out)
+{
+	struct file_entry *file = calloc(1, sizeof(*file));
+	int err;
+
+	if (!file) {
+		elf_syms__free(syms);
+		return -ENOMEM;
+	}
+	file->syms = syms;
+	file->next = s->files;
+	if (s->files)
+		s->files->prev = file;
+	s->files = file;
+	err = file_cache_add(s, key, len, file);
+	if (!err)
+		*out = file_get(s, file);
+	return err;
+}
+
+/*
+ * The vDSO's symbols, from its image in the process's memory (root may
+ * read /proc/PID/mem), cached by build id (else by a hash of the image), so
+ * that every process of one kernel shares one parse. An image that cannot
+ * be read leaves m->file NULL; only -ENOMEM is an error.
+ */
+static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
+{
+	size_t size = m->end - m->start, len;
+	__u8 key[1 + ELF_BUILD_ID_MAX];
+	struct elf_syms *syms;
+	unsigned long long h;
+	char path[64];
+	void *image;
+	ssize_t n = -1;
+	int fd, err = 0;
+
+	m->resolved = true;
+	if (!size || size > VDSO_SIZE_MAX)
+		return 0;
+	image = malloc(size);
+	if (!image)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = pread(fd, image, size, m->start);
+		close(fd);
+	}
+	if (n != (ssize_t)size)
+		goto out;
+	key[0] = 'b';
+	if (elf_image_build_id(image, size, key + 1, ELF_BUILD_ID_MAX, &len)) {
+		h = vigil_hash_bytes(image, size, 0);
+		key[0] = 'h';
+		memcpy(key + 1, &h, sizeof(h));
+		len = sizeof(h);
+	}
+	m->file = file_cache_find(s, key, 1 + len);
+	if (m->file) {
+		file_get(s, m->file);
+		s->stats.file_cache_hits++;
+		goto out;
+	}
+	syms = elf_syms__open_image(image, size);
+	if (!syms && errno == ENOMEM) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (syms)
+		s->stats.files_parsed++;
+	err = file_cache_insert(s, syms, key, 1 + len, &m->file);
+out:
+	free(image);
+	return err;
+}
+
+/* A special mapping's name; in [vdso], the vDSO's function, or [vdso]+0xOFFSET. */
+static const char *special_name(struct symbolizer *s, __u32 pid, struct mapping *m, __u64 addr)
+{
+	char buf[64];
+	const char *name;
+	__u64 off = addr - m->start; /* the vDSO is mapped whole, from its start */
+
+	if (!is_vdso(m))
+		return m->path;
+	if (!m->resolved && resolve_vdso(s, pid, m))
+		return NULL;
+	if (!m->file || !m->file->syms)
+		return m->path;
+	if (!elf_syms__lookup(m->file->syms, off, &name))
+		return symbol_name(s, name);
+	snprintf(buf, sizeof(buf), "%s+0x%llx", m->path, (unsigned long long)off);
+	return strtab__intern(s->strs, buf);
+}
+
+/* ------------------------------------------------------------------------
  * Process mappings from /proc/PID/maps
  * ------------------------------------------------------------------------ */
 
@@ -635,6 +756,8 @@ static int proc_resolve_all(struct symbolizer *s, struct proc *p)
 
 		if (m->exec && m->kind == MAPPING_FILE && !m->resolved && resolve_file(s, p->pid, m))
 			return -ENOMEM;
+		if (is_vdso(m) && !m->resolved && resolve_vdso(s, p->pid, m))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -704,6 +827,7 @@ static int proc_get(struct symbolizer *s, __u32 pid, __u32 gen, struct proc **ou
 
 static void proc_free(struct symbolizer *s, struct proc *p)
 {
+	perfmap__free(p->perfmap);
 	free_maps(s, p->maps, p->nr_maps);
 	free(p);
 	s->nr_procs--;
@@ -827,6 +951,50 @@ void symbolizer__sweep(struct symbolizer *s)
 }
 
 /* ------------------------------------------------------------------------
+ * JIT code from /tmp/perf-PID.map
+ * ------------------------------------------------------------------------ */
+
+/* Bring p's perf map up to date, counting and saying (once per process) what it skipped. */
+static int perfmap_refresh(struct symbolizer *s, struct proc *p)
+{
+	struct perfmap_stats before, after;
+	int err;
+
+	perfmap__stats(p->perfmap, &before);
+	err = perfmap__refresh(p->perfmap);
+	perfmap__stats(p->perfmap, &after);
+	s->stats.perfmap_skipped += after.skipped - before.skipped;
+	if (after.skipped > before.skipped && s->warn && !p->perfmap_warned) {
+		fprintf(stderr, "vigil: pid %u: perf map: %lu malformed lines skipped\n", p->pid,
+			after.skipped);
+		p->perfmap_warned = true;
+	}
+	return err == -ENOMEM ? err : 0; /* else the map stays as it was */
+}
+
+/* Name of addr in anonymous memory or in no mapping: its perf map entry, else fallback. */
+static const char *jit_name(struct symbolizer *s, struct proc *p, __u64 addr, const char *fallback)
+{
+	long long now = mono_ns();
+	const char *name;
+
+	if (!p->perfmap) {
+		p->perfmap = perfmap__new_pid(p->pid);
+		if (!p->perfmap)
+			return NULL;
+		p->perfmap_checked_ns = now - PERFMAP_RECHECK_NS;
+	}
+	if (now - p->perfmap_checked_ns >= PERFMAP_RECHECK_NS) {
+		p->perfmap_checked_ns = now;
+		if (perfmap_refresh(s, p))
+			return NULL;
+	}
+	if (perfmap__find(p->perfmap, addr, &name))
+		return fallback;
+	return strtab__intern(s->strs, name);
+}
+
+/* ------------------------------------------------------------------------
  * Public API
  * ------------------------------------------------------------------------ */
 
@@ -840,7 +1008,7 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 	if (m->kind == MAPPING_ANON)
 		return s->unknown;
 	if (m->kind == MAPPING_SPECIAL)
-		return m->path;
+		return special_name(s, pid, m, addr);
 	if (!m->resolved && resolve_file(s, pid, m))
 		return NULL;
 	off = addr - m->start + m->pgoff;
@@ -911,7 +1079,10 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 			*cut = true;
 			return i;
 		}
-		names[i] = m ? mapping_name(s, pid, m, addr) : s->unknown;
+		if (m && m->kind != MAPPING_ANON)
+			names[i] = mapping_name(s, pid, m, addr);
+		else
+			names[i] = jit_name(s, p, addr, s->unknown); /* JIT code, or [unknown] */
 		if (!names[i])
 			return -ENOMEM;
 	}

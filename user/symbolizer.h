@@ -50,6 +50,9 @@ int symbolizer__set_kallsyms(struct symbolizer *s, const char *path);
  * Returns the symbol's name; "FILE+0xOFFSET" (FILE the mapped file's base
  * name, OFFSET the offset in that file) when the file is known but no
  * symbol covers the address; "[unknown]" when even the file is unknown.
+ * In anonymous memory or in no mapping, the name the process's perf map
+ * (/tmp/perf-PID.map, written by JITs) gives the address, if any; in
+ * [vdso], the vDSO's function, read from the process's own image.
  * Never NULL unless out of memory.
  */
 const char *symbolizer__user(struct symbolizer *s, __u32 pid, __u64 addr, bool is_return);
@@ -92,6 +95,7 @@ struct symbolizer_stats {
 	unsigned long maps_inherited; /* children gone before a read, named from their parent's */
 	unsigned long procs_cached;  /* incarnations cached now */
 	unsigned long procs_peak;    /* the most cached at once */
+	unsigned long perfmap_skipped; /* malformed lines of /tmp/perf-PID.map files */
 };
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out);

@@ -582,10 +582,10 @@ static void test_special_mappings_are_shown_by_their_bracketed_name(void **state
 	struct symbolizer *s = *state;
 	int on_stack = 0, checked = 0;
 
+	/* [vdso] is named by its own symbols: test_vdso.c */
 	checked += expect_special(s, ADDR(&on_stack), "[stack]");
-	checked += expect_special(s, getauxval(AT_SYSINFO_EHDR), "[vdso]");
 	if (!checked) {
-		print_message("  skipped: neither [stack] nor [vdso] is in /proc/self/maps\n");
+		print_message("  skipped: [stack] is not in /proc/self/maps\n");
 		skip();
 	}
 }
