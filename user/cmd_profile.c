@@ -311,12 +311,18 @@ static unsigned long peak_rss_kib(void)
 	return kib;
 }
 
-/* With -v, what naming cost: files parsed and cached, processes read, memory. */
+/*
+ * Perf map lines that could not be parsed (the JIT code they named shows as
+ * [unknown]); with -v, what naming cost: files parsed and cached,
+ * processes read, memory.
+ */
 static void report_symbols(struct symbolizer *sym)
 {
 	struct symbolizer_stats st;
 
 	symbolizer__stats(sym, &st);
+	if (st.perfmap_skipped)
+		vigil_err("profile: perf maps: malformed lines skipped: %lu", st.perfmap_skipped);
 	vigil_info(1,
 		   "profile: symbols: %lu files parsed, %lu cache hits, %lu evicted, %lu cached; "
 		   "%lu maps reads, %lu inherited from a parent; processes cached: %lu now, "

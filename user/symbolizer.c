@@ -965,7 +965,7 @@ static int perfmap_refresh(struct symbolizer *s, struct proc *p)
 	perfmap__stats(p->perfmap, &after);
 	s->stats.perfmap_skipped += after.skipped - before.skipped;
 	if (after.skipped > before.skipped && s->warn && !p->perfmap_warned) {
-		fprintf(stderr, "vigil: pid %u: perf map: %lu malformed lines skipped\n", p->pid,
+		fprintf(stderr, "vigil: pid %u: perf map: malformed lines skipped: %lu\n", p->pid,
 			after.skipped);
 		p->perfmap_warned = true;
 	}

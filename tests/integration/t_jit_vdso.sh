@@ -12,6 +12,8 @@
 # runs from main;phase_two. The signal comes 2 s into a 4 s profile, after
 # vigil's first drains have read the map, so a map read only once leaves
 # the second region unnamed. A ';' in a name becomes ':' in folded stacks.
+# The map's first line is malformed: skipped, and said so, once per process
+# and in the end's counts.
 test_jit_frames_are_named_from_the_perf_map_as_it_grows()
 {
 	local map hot warm both jit vpid i
@@ -53,6 +55,10 @@ test_jit_frames_are_named_from_the_perf_map_as_it_grows()
 		fail "the JIT frames under their callers hold $both of jit_spin's $jit samples, expected >= 90%"
 	(($(frame_samples "$T/out/p.folded" "[unknown]" jit_spin) * 100 <= jit)) ||
 		fail "more than 1% of jit_spin's samples have an [unknown] frame"
+	grep -qxF "vigil: pid $WL_PID: perf map: malformed lines skipped: 1" "$T/err" ||
+		fail "no word of the perf map's malformed line for pid $WL_PID: $(tr '\n' '|' <"$T/err")"
+	grep -qxF "vigil: profile: perf maps: malformed lines skipped: 1" "$T/err" ||
+		fail "the end's counts do not say 1 malformed perf map line: $(tr '\n' '|' <"$T/err")"
 }
 
 # ================================================================ vDSO

@@ -11,8 +11,9 @@
 // SIGINT arrives. Each region is the same hand-assembled loop, which keeps a
 // frame pointer, so a profile shows main;phase_one;JIT hot loop: tier 2 and
 // main;phase_two;JIT warm loop: tier 1 (';' in a name becomes ':' in folded
-// stacks). It prints "jit_spin: second region" once the map has grown, and
-// deletes its map file before it exits.
+// stacks). Its map starts with one line that is not "START SIZE NAME", for
+// a profiler to skip and report. It prints "jit_spin: second region" once
+// the map has grown, and deletes its map file before it exits.
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,16 +85,24 @@ static jit_fn emit_region(void)
 	return (jit_fn)p;
 }
 
-/* Add "START SIZE NAME" for fn to the perf map, as a JIT does after compiling. */
-static void map_append(jit_fn fn, const char *name)
+/* Add a line to the perf map. */
+static void map_write(const char *line)
 {
 	FILE *f = fopen(map_path, "a");
 
-	if (!f || fprintf(f, "%lx %zx %s\n", (unsigned long)fn, sizeof(loop_code), name) < 0 ||
-	    fclose(f)) {
+	if (!f || fputs(line, f) < 0 || fclose(f)) {
 		perror("jit_spin: perf map");
 		exit(1);
 	}
+}
+
+/* Add "START SIZE NAME" for fn, as a JIT does after compiling. */
+static void map_append(jit_fn fn, const char *name)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "%lx %zx %s\n", (unsigned long)fn, sizeof(loop_code), name);
+	map_write(line);
 }
 
 void phase_one(jit_fn fn, double end)
@@ -130,6 +139,7 @@ int main(int argc, char **argv)
 	snprintf(map_path, sizeof(map_path), "/tmp/perf-%d.map", getpid());
 	unlink(map_path); /* a stale map of an earlier process with this pid */
 
+	map_write("jit_spin: this line is not START SIZE NAME\n");
 	first = emit_region();
 	map_append(first, FIRST_NAME);
 	phase_one(first, end);
