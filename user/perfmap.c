@@ -421,9 +421,10 @@ static void reset(struct perfmap *pm)
  * ------------------------------------------------------------------------ */
 
 /*
- * Anyone can create /tmp/perf-PID.map before process PID does, so a map is
- * read only if root, vigil's user or the process's user owns it, as perf
- * does; and only a regular file, never through a last symbolic link.
+ * Anyone can create /tmp/perf-PID.map before process PID does and put
+ * names of their choosing in another user's profile, so a map is read only
+ * if root, vigil's user or the process's user owns it; and only a regular
+ * file, never through a symbolic link in its last component.
  */
 static bool trusted(const struct perfmap *pm, const struct stat *st)
 {

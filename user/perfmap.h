@@ -12,7 +12,8 @@
  * once: a refresh reads only what was appended since (into a small second
  * table, merged into the main one as it grows), and parses the file from
  * scratch only when it shrank or was replaced. A map file that disappears
- * (a JIT deletes its map at exit) leaves what was read from it.
+ * (a JIT deletes its map at exit) leaves what was read from it. Only a
+ * regular file that root, vigil's user or the process's user owns is read.
  */
 #ifndef VIGIL_PERFMAP_H
 #define VIGIL_PERFMAP_H
