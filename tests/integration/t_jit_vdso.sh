@@ -63,38 +63,35 @@ test_jit_frames_are_named_from_the_perf_map_as_it_grows()
 
 # ================================================================ vDSO
 
-# vdso_spin calls clock_gettime(CLOCK_MONOTONIC) in a tight loop, which the
-# vDSO serves without a system call (this machine's clocksource is tsc),
-# and writes its vDSO's image to a file. The expected frame name comes from
-# that image's own symbol table: of the functions at clock_gettime's
-# address, the one vigil prefers (GLOBAL over WEAK, then the shorter name).
-test_vdso_frames_are_named_from_the_vdso_image()
+# vdso_name_of FUNC IMAGE: the name vigil should give the code of FUNC in
+# the vDSO image IMAGE, from the image's own symbol table: of the functions
+# at FUNC's address, the one vigil prefers (GLOBAL over WEAK, then the
+# shorter name). Fails the test if IMAGE has no function FUNC.
+vdso_name_of()
 {
-	local image value want leaf calls
+	local value want
 
-	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
-		"$WORKLOADS/vdso_spin" 2 "$T/vdso.so"
-	expect_rc 0 "profile -- vdso_spin 2"
-	check_folded "$T/out/p.folded" "$T/err"
-	only_file "$T/out" p.folded
-	image=$T/vdso.so
-	[[ -s $image ]] || fail "vdso_spin wrote no vDSO image"
-
-	value=$(readelf --dyn-syms -W "$image" |
-		awk '$4 == "FUNC" && $8 ~ /^clock_gettime(@|$)/ { print $2; exit }')
-	[[ -n $value ]] || fail "the vDSO image exports no clock_gettime"
-	want=$(readelf --dyn-syms -W "$image" | awk -v v="$value" '
+	[[ -s $2 ]] || fail "no vDSO image was written to $2"
+	value=$(readelf --dyn-syms -W "$2" |
+		awk -v f="$1" '$4 == "FUNC" && ($8 == f || index($8, f "@") == 1) { print $2; exit }')
+	[[ -n $value ]] || fail "the vDSO image exports no function $1"
+	want=$(readelf --dyn-syms -W "$2" | awk -v v="$value" '
 		$2 == v && $4 == "FUNC" {
 			name = $8
 			sub(/@.*/, "", name)
 			rank = $5 == "GLOBAL" ? 0 : $5 == "WEAK" ? 1 : 2
 			printf "%d %06d %s\n", rank, length(name), name
 		}' | sort | head -n 1 | cut -d' ' -f3)
-	[[ $want == clock_gettime || $want == __vdso_clock_gettime ]] ||
-		fail "the vDSO names clock_gettime's code '$want', not a clock_gettime export"
+	[[ $want == "$1" || $want == "__vdso_$1" ]] ||
+		fail "the vDSO names the code of $1 '$want', not one of its $1 exports"
+	printf '%s\n' "$want"
+}
 
-	# the innermost user frame of each sample: the last one not marked _[k]
-	leaf=$(awk -v want="$want" '
+# vdso_leaf_samples FILE NAME: samples of vdso_spin whose innermost user
+# frame (the last one not marked _[k]) is NAME.
+vdso_leaf_samples()
+{
+	awk -v want="$2" '
 	{
 		stack = $0
 		sub(/ [0-9]+$/, "", stack)
@@ -106,16 +103,55 @@ test_vdso_frames_are_named_from_the_vdso_image()
 		if (f[i] == want)
 			total += $NF
 	}
-	END { print total + 0 }' "$T/out/p.folded")
+	END { print total + 0 }' "$1"
+}
+
+# vdso_spin calls clock_gettime(CLOCK_MONOTONIC) in a tight loop, which the
+# vDSO serves without a system call (this machine's clocksource is tsc),
+# and writes its vDSO's image to a file, from which the expected name comes.
+test_vdso_frames_are_named_from_the_vdso_image()
+{
+	local want leaf
+
+	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
+		"$WORKLOADS/vdso_spin" 2 "$T/vdso.so"
+	expect_rc 0 "profile -- vdso_spin 2"
+	check_folded "$T/out/p.folded" "$T/err"
+	only_file "$T/out" p.folded
+	grep -q '^vdso_spin: [0-9]* calls$' "$T/stdout" ||
+		fail "vdso_spin did not report its calls (it did not run to its end?)"
+	want=$(vdso_name_of clock_gettime "$T/vdso.so")
+	leaf=$(vdso_leaf_samples "$T/out/p.folded" "$want")
 	in_range "$(ratio "$leaf" "$TOTAL")" 0.5 1 ||
 		fail "the vDSO's $want is the innermost user frame of $leaf of $TOTAL samples, expected most"
 	(($(frame_samples "$T/out/p.folded" "[vdso]") == 0)) ||
 		fail "$(frame_samples "$T/out/p.folded" "[vdso]") samples still show a [vdso] frame"
-	calls=$(sed -n 's/^vdso_spin: \([0-9]*\) calls$/\1/p' "$T/stdout")
-	[[ -n $calls ]] || fail "vdso_spin did not report its calls (it did not run to its end?)"
+}
+
+# A process that calls the vDSO for 0.3 s and exits between two drains of
+# a whole-system profile: its vDSO is read when it is first sampled, so its
+# vDSO frames are named although its memory is gone when its samples are.
+test_vdso_of_a_short_lived_process_is_named()
+{
+	local vpid leaf
+
+	"$VIGIL" profile -F 499 -d 2 -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
+	vpid=$!
+	track "$vpid"
+	sleep 0.5
+	"$WORKLOADS/vdso_spin" 0.3 "$T/vdso.so" >"$T/vdso_spin.stdout"
+	wait_vigil "$vpid" 30 "vigil profile -d 2"
+	expect_rc 0 "profile -d 2 (whole system)"
+	check_folded "$T/out/p.folded" "$T/err"
+	leaf=$(vdso_leaf_samples "$T/out/p.folded" "$(vdso_name_of clock_gettime "$T/vdso.so")")
+	((leaf >= 30)) ||
+		fail "$leaf samples of vdso_spin end in the vDSO's clock_gettime, expected >= 30: $(grep -m 3 '^vdso_spin;' "$T/out/p.folded" | tr '\n' '|')"
+	(($(frame_samples "$T/out/p.folded" "[vdso]" vdso_spin) == 0)) ||
+		fail "$(frame_samples "$T/out/p.folded" "[vdso]" vdso_spin) samples of vdso_spin show a [vdso] frame"
 }
 
 ALL_TESTS+=(
 	jit_frames_are_named_from_the_perf_map_as_it_grows
 	vdso_frames_are_named_from_the_vdso_image
+	vdso_of_a_short_lived_process_is_named
 )

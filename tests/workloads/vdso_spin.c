@@ -2,7 +2,7 @@
 // Workload: calls clock_gettime(CLOCK_MONOTONIC) in a tight loop, which runs
 // in the vDSO without entering the kernel (with a clocksource such as tsc).
 //
-// Usage: vdso_spin SECONDS IMAGE
+// Usage: vdso_spin SECONDS IMAGE   (SECONDS may be a fraction)
 //
 // Ground truth: main -> vdso_loop() -> clock_gettime(), libc's wrapper,
 // which calls the vDSO's clock_gettime; nearly all the CPU is in the vDSO.
@@ -53,12 +53,14 @@ static int write_image(const char *path)
 }
 
 /* Read the monotonic clock until SECONDS have passed on it; integers only, so the vDSO dominates. */
-void vdso_loop(int seconds)
+void vdso_loop(double seconds)
 {
+	long long ns = seconds * 1e9;
 	struct timespec ts, end;
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += seconds;
+	end.tv_sec += ns / 1000000000 + (end.tv_nsec + ns % 1000000000) / 1000000000;
+	end.tv_nsec = (end.tv_nsec + ns % 1000000000) % 1000000000;
 	do {
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		vdso_calls++;
@@ -67,13 +69,13 @@ void vdso_loop(int seconds)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 || atoi(argv[1]) <= 0) {
+	if (argc != 3 || atof(argv[1]) <= 0) {
 		fprintf(stderr, "usage: vdso_spin SECONDS IMAGE\n");
 		return 2;
 	}
 	if (write_image(argv[2]))
 		return 1;
-	vdso_loop(atoi(argv[1]));
+	vdso_loop(atof(argv[1]));
 	printf("vdso_spin: %lu calls\n", vdso_calls);
 	return 0;
 }
