@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "debuginfo.h"
 #include "elf_syms.h"
 #include "strtab.h"
 #include "symbolizer.h"
@@ -103,6 +104,7 @@ struct symbolizer {
 
 	struct file_key *file_keys[FILE_BUCKETS];
 	struct file_entry *files;
+	struct debuginfo *debuginfo; /* separate debug files of stripped ones */
 
 	struct symbolizer_stats stats;
 };
@@ -394,14 +396,15 @@ static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *key
 
 /* Parse a file not seen before and add it to the cache under its keys. */
 static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
-			    const struct file_keys *keys, struct file_entry **out)
+			    const struct elf_syms_opts *eo, const struct file_keys *keys,
+			    struct file_entry **out)
 {
 	struct file_entry *file = calloc(1, sizeof(*file));
 	int err = 0;
 
 	if (!file)
 		return -ENOMEM;
-	file->syms = elf_syms__open(path, fd);
+	file->syms = elf_syms__open(path, fd, eo);
 	if (!file->syms && errno == ENOMEM) {
 		free(file);
 		return -ENOMEM;
@@ -460,10 +463,12 @@ static int open_mapped_file(__u32 pid, const struct mapping *m, char *path, size
  */
 static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 64], root[32];
+	struct elf_syms_opts eo = {.proc_path = m->path, .root = root, .debuginfo = s->debuginfo};
 	struct file_keys keys;
 	int fd, err;
 
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
 	fd = open_mapped_file(pid, m, path, sizeof(path));
 	if (fd < 0) {
 		m->resolved = true;
@@ -471,7 +476,7 @@ static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 	}
 	err = file_cache_lookup(s, fd, &keys, &m->file);
 	if (err == -ENOENT)
-		err = file_cache_parse(s, path, fd, &keys, &m->file);
+		err = file_cache_parse(s, path, fd, &eo, &keys, &m->file);
 	close(fd);
 	if (err == -ENOMEM)
 		return err;
@@ -763,12 +768,18 @@ const char *symbolizer__user(struct symbolizer *s, __u32 pid, __u64 addr, bool i
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	struct debuginfo_opts dopts = {};
 
 	if (!s)
 		return NULL;
 	s->warn = opts && opts->warn;
+	if (opts && opts->nr_debug_dirs > 0) {
+		dopts.dirs = opts->debug_dirs;
+		dopts.nr_dirs = opts->nr_debug_dirs;
+	}
+	s->debuginfo = debuginfo__new(&dopts);
 	s->strs = strtab__new();
-	if (!s->strs)
+	if (!s->debuginfo || !s->strs)
 		goto err;
 	s->unknown = strtab__intern(s->strs, UNKNOWN_NAME);
 	if (!s->unknown)
@@ -806,6 +817,7 @@ void symbolizer__free(struct symbolizer *s)
 		elf_syms__free(file->syms);
 		free(file);
 	}
+	debuginfo__free(s->debuginfo);
 	symtab__free(s->kernel);
 	free(s->kallsyms_path);
 	strtab__free(s->strs);

@@ -16,8 +16,13 @@
 
 struct symbolizer;
 
+#define SYMBOLIZER_DEBUG_DIRS_MAX 8
+
 struct symbolizer_opts {
 	bool warn; /* print one-line warnings (hidden kallsyms, unreadable maps) */
+	/* folders of separate debug files (.build-id/, .gnu_debuglink); none: /usr/lib/debug */
+	const char *debug_dirs[SYMBOLIZER_DEBUG_DIRS_MAX];
+	int nr_debug_dirs;
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);
