@@ -4,6 +4,7 @@
 #define VIGIL_COMMANDS_H
 
 #include "profile.h"
+#include "symbolizer.h"
 #include "target.h"
 
 int cmd_profile(int argc, char **argv);
@@ -15,6 +16,7 @@ struct profile_args {
 	const char *output;
 	const char *summary;
 	char **command;
+	struct symbolizer_opts sym; /* --debug-dir */
 };
 
 /*
