@@ -13,6 +13,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
+# No vigil run asks the user's debuginfod servers: set empty, DEBUGINFOD_URLS
+# turns debuginfod off. The tests of debuginfod start their own server on
+# loopback and set it for their own runs only.
+export DEBUGINFOD_URLS=
 # shellcheck source=lib.sh source-path=SCRIPTDIR disable=SC1091
 source tests/integration/lib.sh
 
