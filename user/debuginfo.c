@@ -26,8 +26,8 @@ struct debuginfo {
 	size_t nr_dirs;
 
 	bool use_debuginfod; /* DEBUGINFOD_URLS was set and not empty */
-	bool client_failed;  /* debuginfod_begin() failed: not tried again */
-	bool budget_spent;   /* the fetches took all the time allowed: not asked again */
+	bool gave_up;	/* the client failed, a fetch did, or the time is up: not asked again */
+	bool cut_short; /* the running fetch was cancelled at the deadline */
 	debuginfod_client *client;
 	unsigned long long budget_ns, spent_ns, deadline_ns;
 	struct asked_id *asked;
@@ -243,25 +243,42 @@ static int debuginfod_progress(debuginfod_client *c, long done, long total)
 
 	(void)done;
 	(void)total;
-	return now_ns() >= d->deadline_ns;
+	if (now_ns() < d->deadline_ns)
+		return 0;
+	d->cut_short = true;
+	return 1;
 }
 
-/* DEBUGINFOD_TIMEOUT in seconds: the user's, else DEBUGINFO_TIMEOUT_S, set for the client. */
+/* Set a DEBUGINFOD_ variable for the client unless the user set it. */
+static void default_env(const char *name, long value)
+{
+	const char *s = getenv(name);
+	char buf[24];
+
+	if (s && s[0])
+		return;
+	snprintf(buf, sizeof(buf), "%ld", value);
+	setenv(name, buf, 1);
+}
+
+/*
+ * DEBUGINFOD_TIMEOUT in seconds, DEBUGINFO_TIMEOUT_S unless the user set
+ * one; and no retry unless the user asked for some, so that a server that
+ * does not answer costs one timeout.
+ */
 static long debuginfod_timeout_s(void)
 {
-	const char *s = getenv(DEBUGINFOD_TIMEOUT_ENV_VAR);
+	const char *s;
 	char *end;
 	long t;
 
-	if (!s || !s[0]) {
-		char def[16];
-
-		snprintf(def, sizeof(def), "%d", DEBUGINFO_TIMEOUT_S);
-		setenv(DEBUGINFOD_TIMEOUT_ENV_VAR, def, 1);
+	default_env(DEBUGINFOD_TIMEOUT_ENV_VAR, DEBUGINFO_TIMEOUT_S);
+	default_env(DEBUGINFOD_RETRY_LIMIT_ENV_VAR, 0);
+	s = getenv(DEBUGINFOD_TIMEOUT_ENV_VAR);
+	if (!s)
 		return DEBUGINFO_TIMEOUT_S;
-	}
 	t = strtol(s, &end, 10);
-	return end != s && t > 0 ? t : DEBUGINFO_TIMEOUT_S;
+	return *end == '\0' && t > 0 ? t : DEBUGINFO_TIMEOUT_S;
 }
 
 /* The client, started on first use; false when it cannot start. */
@@ -271,26 +288,25 @@ static bool debuginfod_ready(struct debuginfo *d)
 
 	if (d->client)
 		return true;
-	if (d->client_failed)
-		return false;
 	timeout = debuginfod_timeout_s();
 	d->budget_ns = (unsigned long long)timeout * DEBUGINFO_BUDGET_FACTOR * 1000000000ULL;
 	d->client = debuginfod_begin();
 	if (!d->client) {
-		d->client_failed = true;
+		d->gave_up = true;
 		vigil_info(1, "debuginfod: the client failed to start; not asked");
 		return false;
 	}
 	debuginfod_set_user_data(d->client, d);
 	debuginfod_set_progressfn(d->client, debuginfod_progress);
 	vigil_info(1,
-		   "debuginfod: asking %s for debug files not found here (%ld s per fetch "
-		   "without progress, %ld s in all)",
-		   getenv(DEBUGINFOD_URLS_ENV_VAR), timeout, timeout * DEBUGINFO_BUDGET_FACTOR);
+		   "debuginfod: asking %s for debug files not found here "
+		   "(DEBUGINFOD_TIMEOUT %ld s, %ld s in all)",
+		   getenv(DEBUGINFOD_URLS_ENV_VAR) ?: "DEBUGINFOD_URLS", timeout,
+		   timeout * DEBUGINFO_BUDGET_FACTOR);
 	return true;
 }
 
-/* Remember that id was asked for; false when it was already. -ENOMEM. */
+/* Remember that id was asked for: 1, or 0 when it was already; -ENOMEM. */
 static int note_asked(struct debuginfo *d, const __u8 *id, size_t len)
 {
 	struct asked_id *a;
@@ -315,6 +331,31 @@ static int note_asked(struct debuginfo *d, const __u8 *id, size_t len)
 	return 1;
 }
 
+/*
+ * What a failed fetch says of the servers: a miss (-ENOENT, every server
+ * answered that it has no such file) leaves them asked for other build
+ * ids; anything else (no answer in time, refused, cut short at the
+ * deadline) would most likely happen again, so they are not asked again.
+ */
+static void fetch_failed(struct debuginfo *d, const struct debuginfo_req *req, const char *hex,
+			 int err)
+{
+	if (err == -ENOENT && !d->cut_short) {
+		vigil_info(1, "%s: debuginfod has no debug file for build id %s", req_name(req),
+			   hex);
+		return;
+	}
+	d->gave_up = true;
+	if (d->cut_short)
+		vigil_info(1,
+			   "debuginfod: build id %s: cut short, %llu s spent in all; not asked "
+			   "again in this run",
+			   hex, d->budget_ns / 1000000000ULL);
+	else
+		vigil_info(1, "debuginfod: build id %s: %s; not asked again in this run", hex,
+			   strerror(-err));
+}
+
 /* Ask debuginfod, once per build id, within the time left. */
 static int ask_debuginfod(struct debuginfo *d, const struct debuginfo_req *req, char *out,
 			  size_t size)
@@ -323,7 +364,7 @@ static int ask_debuginfod(struct debuginfo *d, const struct debuginfo_req *req, 
 	unsigned long long start;
 	int fd, err;
 
-	if (!d->use_debuginfod || !req->build_id_len || d->budget_spent)
+	if (!d->use_debuginfod || !req->build_id_len || d->gave_up)
 		return -ENOENT;
 	err = note_asked(d, req->build_id, req->build_id_len);
 	if (err <= 0)
@@ -333,17 +374,18 @@ static int ask_debuginfod(struct debuginfo *d, const struct debuginfo_req *req, 
 	hex_id(req->build_id, req->build_id_len, hex, sizeof(hex));
 	start = now_ns();
 	d->deadline_ns = start + (d->budget_ns - d->spent_ns);
+	d->cut_short = false;
 	d->stats.debuginfod_queries++;
 	fd = debuginfod_find_debuginfo(d->client, req->build_id, (int)req->build_id_len, &path);
 	d->spent_ns += now_ns() - start;
-	if (d->spent_ns >= d->budget_ns) {
-		d->budget_spent = true;
-		vigil_info(1, "debuginfod: %llu s spent; not asked again in this run",
+	if (fd < 0)
+		fetch_failed(d, req, hex, fd);
+	if (d->spent_ns >= d->budget_ns && !d->gave_up) {
+		d->gave_up = true;
+		vigil_info(1, "debuginfod: %llu s spent in all; not asked again in this run",
 			   d->budget_ns / 1000000000ULL);
 	}
 	if (fd < 0) {
-		vigil_info(1, "%s: debuginfod has no debug file for build id %s: %s", req_name(req),
-			   hex, strerror(-fd));
 		free(path);
 		return fd == -ENOMEM ? -ENOMEM : -ENOENT;
 	}

@@ -19,8 +19,12 @@
  * /proc/PID/root), and the debug folders also on the host. A file that
  * does not match is not used, and -v says so. debuginfod is asked at most
  * once per build id, and its fetches are bounded: DEBUGINFOD_TIMEOUT
- * (DEBUGINFO_TIMEOUT_S when unset) per fetch without progress, and
- * DEBUGINFO_BUDGET_FACTOR times that for all fetches of one debuginfo.
+ * (DEBUGINFO_TIMEOUT_S when unset) is the client's own limit for a server
+ * to start sending, DEBUGINFOD_RETRY_LIMIT is 0 unless set, and all
+ * fetches of one debuginfo together are cut short at
+ * DEBUGINFO_BUDGET_FACTOR times DEBUGINFOD_TIMEOUT. After a fetch that fails other than
+ * by the servers saying they have no such file (no answer in time, a
+ * refused connection, cut short), debuginfod is not asked again.
  */
 #ifndef VIGIL_DEBUGINFO_H
 #define VIGIL_DEBUGINFO_H
@@ -39,7 +43,11 @@ struct debuginfo_opts {
 	size_t nr_dirs;		 /* 0: DEBUGINFO_DEFAULT_DIR */
 };
 
-/* Copy the options; debuginfod is used if DEBUGINFOD_URLS is set now. NULL with errno set. */
+/*
+ * Copy the options. debuginfod is used if DEBUGINFOD_URLS is set and not
+ * empty now; its client reads that and the other DEBUGINFOD_ variables
+ * again at each fetch. NULL with errno set.
+ */
 struct debuginfo *debuginfo__new(const struct debuginfo_opts *opts);
 void debuginfo__free(struct debuginfo *d);
 

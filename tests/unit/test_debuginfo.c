@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -36,6 +37,7 @@
 struct fixture {
 	char dir[64];
 	struct symbolizer *s;
+	pid_t server; /* a test's HTTP server, 0 when none */
 };
 
 /* ------------------------------------------------------------------------
@@ -77,6 +79,15 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	if (f->server > 0) {
+		kill(f->server, SIGKILL);
+		waitpid(f->server, NULL, 0);
+	}
+	unsetenv("DEBUGINFOD_URLS");
+	unsetenv("DEBUGINFOD_CACHE_PATH");
+	unsetenv("DEBUGINFOD_TIMEOUT");
+	unsetenv("DEBUGINFOD_RETRY_LIMIT");
+	vigil_verbose = 0;
 	symbolizer__free(f->s);
 	nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
@@ -425,76 +436,219 @@ static void test_build_id_folder_file_of_another_build_is_rejected_once(void **s
  * debuginfod
  * ------------------------------------------------------------------------ */
 
-/* A loopback port nobody listens on: a query there fails at once. */
-static int closed_port(void)
+/* A loopback socket listening on a port of its own: *port set, the socket returned. */
+static int listen_loopback(int *port)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
+	*port = ntohs(sa.sin_port);
+	return fd;
 }
 
-static void test_debuginfod_is_asked_once_per_build_id_with_a_default_timeout(void **state)
+/* A loopback port nobody listens on: a fetch there is refused at once. */
+static int closed_port(void)
+{
+	int port, fd = listen_loopback(&port);
+
+	close(fd);
+	return port;
+}
+
+/* What a test's HTTP server answers. */
+enum reply {
+	REPLY_404,     /* 404 Not Found, at once */
+	REPLY_ENDLESS, /* 200 and a 1 GB body at about 1 MB/s, for 8 s: never done, never slow */
+};
+
+/* Read one HTTP request's head from c. */
+static void read_request(int c)
+{
+	char req[4096];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < sizeof(req) - 1 && (n = read(c, req + got, sizeof(req) - 1 - got)) > 0) {
+		got += n;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+}
+
+static void send_reply(int c, enum reply reply)
+{
+	static const char not_found[] = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n"
+					"Connection: close\r\n\r\n";
+	static const char endless[] = "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n"
+				      "Connection: close\r\n\r\n";
+	static char chunk[65536];
+
+	if (reply == REPLY_404) {
+		if (write(c, not_found, sizeof(not_found) - 1) < 0)
+			return;
+		return;
+	}
+	if (write(c, endless, sizeof(endless) - 1) < 0)
+		return;
+	/* about 8 s: twice the time allowed, so a fetch not cut short fails rather than hangs */
+	for (int i = 0; i < 160 && write(c, chunk, sizeof(chunk)) > 0; i++)
+		usleep(50000);
+}
+
+/* A child process answering every HTTP request on a loopback port; it ends with this process. */
+static pid_t start_server(int *port, enum reply reply)
+{
+	int lfd = listen_loopback(port);
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid > 0) {
+		close(lfd);
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(0);
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		int c = accept(lfd, NULL, NULL);
+
+		if (c < 0)
+			continue;
+		read_request(c);
+		send_reply(c, reply);
+		close(c);
+	}
+}
+
+/* Point debuginfod at url, with a cache in the test's folder, and make a debuginfo there. */
+static struct debuginfo *debuginfo_for(struct fixture *f, const char *url)
+{
+	struct debuginfo_opts opts = {.dirs = (const char *[]){f->dir}, .nr_dirs = 1};
+	char cache[PATH_MAX];
+	struct debuginfo *d;
+
+	/* kept until teardown: the client reads them at each fetch */
+	snprintf(cache, sizeof(cache), "%s/cache", f->dir);
+	setenv("DEBUGINFOD_URLS", url, 1);
+	setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+	d = debuginfo__new(&opts);
+	assert_non_null(d);
+	return d;
+}
+
+static unsigned long queries(struct debuginfo *d)
+{
+	struct debuginfo_stats st;
+
+	debuginfo__stats(d, &st);
+	return st.debuginfod_queries;
+}
+
+static void test_debuginfod_is_asked_once_per_build_id_with_short_defaults(void **state)
 {
 	struct fixture *f = *state;
 	__u8 id1[20] = {0xde, 0xad, 1}, id2[20] = {0xde, 0xad, 2};
 	struct debuginfo_req req = {.fd = -1, .build_id = id1, .build_id_len = sizeof(id1)};
-	struct debuginfo_opts opts = {.dirs = (const char *[]){f->dir}, .nr_dirs = 1};
-	char url[64], cache[PATH_MAX], path[PATH_MAX];
-	struct debuginfo_stats st;
+	char url[64], path[PATH_MAX];
 	struct debuginfo *d;
+	int port;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
-	snprintf(cache, sizeof(cache), "%s/cache", f->dir);
-	setenv("DEBUGINFOD_URLS", url, 1);
-	setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
+	f->server = start_server(&port, REPLY_404);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
 	unsetenv("DEBUGINFOD_TIMEOUT");
-	d = debuginfo__new(&opts);
-	unsetenv("DEBUGINFOD_URLS"); /* read at debuginfo__new(), not after */
-	assert_non_null(d);
+	unsetenv("DEBUGINFOD_RETRY_LIMIT");
+	d = debuginfo_for(f, url);
 
 	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
 	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
-	debuginfo__stats(d, &st);
-	assert_int_equal(st.debuginfod_queries, 1); /* a miss is remembered too */
+	assert_int_equal(queries(d), 1); /* a miss is remembered too */
 	assert_string_equal(getenv("DEBUGINFOD_TIMEOUT"), "5");
+	assert_string_equal(getenv("DEBUGINFOD_RETRY_LIMIT"), "0");
 
-	req.build_id = id2;
+	req.build_id = id2; /* a miss leaves the server asked for other build ids */
 	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
-	debuginfo__stats(d, &st);
-	assert_int_equal(st.debuginfod_queries, 2);
+	assert_int_equal(queries(d), 2);
 	debuginfo__free(d);
-	unsetenv("DEBUGINFOD_CACHE_PATH");
-	unsetenv("DEBUGINFOD_TIMEOUT");
 }
 
-static void test_debuginfod_timeout_of_the_user_is_kept(void **state)
+static void test_debuginfod_is_not_asked_again_after_a_failed_fetch(void **state)
+{
+	struct fixture *f = *state;
+	__u8 id1[20] = {0xfa, 0x11, 1}, id2[20] = {0xfa, 0x11, 2};
+	struct debuginfo_req req = {.fd = -1, .build_id = id1, .build_id_len = sizeof(id1)};
+	char url[64], path[PATH_MAX];
+	struct capture cap;
+	struct debuginfo *d;
+	const char *err;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
+	d = debuginfo_for(f, url);
+	vigil_verbose = 1;
+	capture_begin(&cap);
+	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
+	req.build_id = id2;
+	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
+	err = capture_end(&cap);
+	vigil_verbose = 0;
+	assert_int_equal(queries(d), 1);
+	assert_non_null(strstr(err, "Connection refused; not asked again in this run\n"));
+	debuginfo__free(d);
+}
+
+static void test_debuginfod_fetches_are_cut_short_when_their_time_is_up(void **state)
+{
+	struct fixture *f = *state;
+	__u8 id1[20] = {0x51, 0x0e, 1}, id2[20] = {0x51, 0x0e, 2};
+	struct debuginfo_req req = {.fd = -1, .build_id = id1, .build_id_len = sizeof(id1)};
+	char url[64], path[PATH_MAX];
+	struct capture cap;
+	struct debuginfo *d;
+	const char *err;
+	int port;
+
+	/* 1 s per fetch to start sending, DEBUGINFO_BUDGET_FACTOR (4) s for all */
+	f->server = start_server(&port, REPLY_ENDLESS);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+	setenv("DEBUGINFOD_TIMEOUT", "1", 1);
+	d = debuginfo_for(f, url);
+	vigil_verbose = 1;
+	capture_begin(&cap);
+	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
+	req.build_id = id2;
+	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
+	err = capture_end(&cap);
+	vigil_verbose = 0;
+	assert_int_equal(queries(d), 1);
+	assert_non_null(strstr(err, "debuginfod: build id 510e01"));
+	assert_non_null(
+		strstr(err, ": cut short, 4 s spent in all; not asked again in this run\n"));
+	debuginfo__free(d);
+}
+
+static void test_debuginfod_timeout_and_retries_of_the_user_are_kept(void **state)
 {
 	struct fixture *f = *state;
 	__u8 id[20] = {0xbe, 0xef};
 	struct debuginfo_req req = {.fd = -1, .build_id = id, .build_id_len = sizeof(id)};
-	struct debuginfo_opts opts = {.dirs = (const char *[]){f->dir}, .nr_dirs = 1};
-	char url[64], cache[PATH_MAX], path[PATH_MAX];
+	char url[64], path[PATH_MAX];
 	struct debuginfo *d;
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
-	snprintf(cache, sizeof(cache), "%s/cache", f->dir);
-	setenv("DEBUGINFOD_URLS", url, 1);
-	setenv("DEBUGINFOD_CACHE_PATH", cache, 1);
 	setenv("DEBUGINFOD_TIMEOUT", "2", 1);
-	d = debuginfo__new(&opts);
-	unsetenv("DEBUGINFOD_URLS");
-	assert_non_null(d);
+	setenv("DEBUGINFOD_RETRY_LIMIT", "3", 1);
+	d = debuginfo_for(f, url);
 	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
+	assert_int_equal(queries(d), 1);
 	assert_string_equal(getenv("DEBUGINFOD_TIMEOUT"), "2");
+	assert_string_equal(getenv("DEBUGINFOD_RETRY_LIMIT"), "3");
 	debuginfo__free(d);
-	unsetenv("DEBUGINFOD_CACHE_PATH");
-	unsetenv("DEBUGINFOD_TIMEOUT");
 }
 
 static void test_debuginfod_is_not_asked_when_urls_are_empty(void **state)
@@ -502,18 +656,11 @@ static void test_debuginfod_is_not_asked_when_urls_are_empty(void **state)
 	struct fixture *f = *state;
 	__u8 id[20] = {0xbe, 0xef};
 	struct debuginfo_req req = {.fd = -1, .build_id = id, .build_id_len = sizeof(id)};
-	struct debuginfo_opts opts = {.dirs = (const char *[]){f->dir}, .nr_dirs = 1};
-	struct debuginfo_stats st;
 	char path[PATH_MAX];
-	struct debuginfo *d;
+	struct debuginfo *d = debuginfo_for(f, "");
 
-	setenv("DEBUGINFOD_URLS", "", 1);
-	d = debuginfo__new(&opts);
-	unsetenv("DEBUGINFOD_URLS");
-	assert_non_null(d);
 	assert_int_equal(debuginfo__open(d, &req, path, sizeof(path)), -ENOENT);
-	debuginfo__stats(d, &st);
-	assert_int_equal(st.debuginfod_queries, 0);
+	assert_int_equal(queries(d), 0);
 	debuginfo__free(d);
 }
 
@@ -557,8 +704,10 @@ int main(void)
 		FRESH(test_debuglink_with_a_wrong_crc_is_not_used),
 		FRESH(test_build_id_folder_names_a_library_without_debuglink),
 		FRESH(test_build_id_folder_file_of_another_build_is_rejected_once),
-		FRESH(test_debuginfod_is_asked_once_per_build_id_with_a_default_timeout),
-		FRESH(test_debuginfod_timeout_of_the_user_is_kept),
+		FRESH(test_debuginfod_is_asked_once_per_build_id_with_short_defaults),
+		FRESH(test_debuginfod_is_not_asked_again_after_a_failed_fetch),
+		FRESH(test_debuginfod_fetches_are_cut_short_when_their_time_is_up),
+		FRESH(test_debuginfod_timeout_and_retries_of_the_user_are_kept),
 		FRESH(test_debuginfod_is_not_asked_when_urls_are_empty),
 		FRESH(test_debug_file_read_once_serves_another_process),
 	};
