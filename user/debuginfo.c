@@ -201,15 +201,17 @@ static int try_debuglink(struct debuginfo *d, const struct debuginfo_req *req, c
 
 /*
  * The .gnu_debuglink name where gdb looks for it: next to the binary, in
- * its .debug/ subfolder (both as the process sees them), and in each debug
- * folder under the binary's folder (as the process sees it, then on the host).
+ * its .debug/ subfolder, and in each debug folder under the binary's
+ * folder; each as the process sees it, then on the host (a chrooted
+ * process's maps show the host's paths).
  */
 static int find_by_debuglink(struct debuginfo *d, const struct debuginfo_req *req,
 			     const char *prefix, bool host_too, char *out, size_t size)
 {
 	const char *slash, *prefixes[] = {prefix, ""};
-	int bindir_len, fd;
-	size_t i, j;
+	size_t i, j, nr_prefixes = host_too ? 2 : 1;
+	char sub[PATH_MAX];
+	int bindir_len, fd = -ENOENT;
 
 	if (!req->debuglink || !req->debuglink[0] || strchr(req->debuglink, '/') || !req->path)
 		return -ENOENT;
@@ -217,15 +219,13 @@ static int find_by_debuglink(struct debuginfo *d, const struct debuginfo_req *re
 	if (!slash)
 		return -ENOENT;
 	bindir_len = (int)(slash - req->path);
-	fd = try_debuglink(d, req, prefix, "", req->path, bindir_len, out, size);
-	if (fd == -ENOENT) {
-		char sub[PATH_MAX];
-
-		snprintf(sub, sizeof(sub), "%.*s/.debug", bindir_len, req->path);
-		fd = try_debuglink(d, req, prefix, "", sub, (int)strlen(sub), out, size);
-	}
+	snprintf(sub, sizeof(sub), "%.*s/.debug", bindir_len, req->path);
+	for (j = 0; j < nr_prefixes && fd == -ENOENT; j++)
+		fd = try_debuglink(d, req, prefixes[j], "", req->path, bindir_len, out, size);
+	for (j = 0; j < nr_prefixes && fd == -ENOENT; j++)
+		fd = try_debuglink(d, req, prefixes[j], "", sub, (int)strlen(sub), out, size);
 	for (i = 0; i < d->nr_dirs && fd == -ENOENT; i++) {
-		for (j = 0; j < (host_too ? 2 : 1) && fd == -ENOENT; j++)
+		for (j = 0; j < nr_prefixes && fd == -ENOENT; j++)
 			fd = try_debuglink(d, req, prefixes[j], d->dirs[i], req->path, bindir_len,
 					   out, size);
 	}

@@ -369,14 +369,12 @@ static int find_build_id_note(Elf_Data *data, __u8 *id, size_t size, size_t *len
 	return -ENOENT;
 }
 
-/* The build id note, in a PT_NOTE, else (a debug file's notes are not loaded) in a SHT_NOTE. */
+/* The build id note, in a PT_NOTE (objcopy's debug files keep theirs). */
 static int elf_build_id(Elf *elf, __u8 *id, size_t size, size_t *len)
 {
-	Elf_Scn *scn = NULL;
 	int err = -ENOENT;
 	size_t n, i;
 	GElf_Phdr ph;
-	GElf_Shdr sh;
 
 	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &n))
 		return -EINVAL;
@@ -388,15 +386,6 @@ static int elf_build_id(Elf *elf, __u8 *id, size_t size, size_t *len)
 		data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
 					    ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
 		if (data)
-			err = find_build_id_note(data, id, size, len);
-	}
-	while (err && (scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (data && data->d_buf)
 			err = find_build_id_note(data, id, size, len);
 	}
 	return err;

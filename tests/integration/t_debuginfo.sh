@@ -139,6 +139,66 @@ test_mismatched_debug_files_are_not_used()
 		fail "-v does not say the .gnu_debuglink file was rejected"
 }
 
+# start_chrooted ROOT SECONDS: run ROOT/cpu_ratio chrooted in ROOT (WL_PID).
+start_chrooted()
+{
+	local exe i
+
+	exe=$(readlink -f "$1/cpu_ratio")
+	chroot "$1" /cpu_ratio "$2" >"$T/cpu_ratio.stdout" 2>&1 &
+	WL_PID=$!
+	track "$WL_PID"
+	for ((i = 0; i < 200; i++)); do
+		[[ $(readlink "/proc/$WL_PID/exe" 2>/dev/null) == "$exe" ]] && break
+		sleep 0.01
+	done
+	[[ $(readlink "/proc/$WL_PID/root") == "$(readlink -f "$1")" ]] ||
+		fail "chroot $1 /cpu_ratio (pid $WL_PID) did not start in its root"
+}
+
+# A process in a root of its own (chroot) has its debug file there: the
+# default folder, /usr/lib/debug, is looked up through /proc/PID/root
+# first. The host's /usr/lib/debug has no such file. cpu_ratio is linked
+# statically so that the root needs nothing else.
+test_debug_file_in_the_process_root_is_found()
+{
+	local id
+
+	build_stripped "$T/build" -static
+	id=$(build_id_hex "$T/build/cpu_ratio")
+	mkdir -p "$T/root/usr/lib/debug/.build-id/${id:0:2}"
+	mv "$T/build/cpu_ratio" "$T/root/cpu_ratio"
+	mv "$T/build/cpu_ratio.debug" "$T/root/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug"
+	[[ ! -e /usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug ]] ||
+		fail "the host's /usr/lib/debug has the debug file of build id $id"
+	start_chrooted "$T/root" 10
+	run_vigil "$T/stdout" "$T/err" profile -v -p "$WL_PID" -d 2 -F 499 -o "$T/out/p.folded"
+	expect_rc 0 "profile -p of a chrooted stripped binary"
+	check_folded "$T/out/p.folded" "$T/err"
+	expect_named "$T/out/p.folded"
+	grep -q -F "symbols from /proc/$WL_PID/root/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" \
+		"$T/err" || fail "-v does not say the symbols came from the process's root"
+}
+
+# A chrooted process's maps name its files by the host's paths, so its
+# .gnu_debuglink file next to it is found on the host's path, after the
+# same path under /proc/PID/root names nothing.
+test_debuglink_of_a_chrooted_binary_is_found()
+{
+	build_stripped "$T/build" -static
+	mkdir -p "$T/root"
+	mv "$T/build/cpu_ratio.debug" "$T/root/cpu_ratio.debug"
+	objcopy --add-gnu-debuglink="$T/root/cpu_ratio.debug" "$T/build/cpu_ratio" \
+		"$T/root/cpu_ratio"
+	start_chrooted "$T/root" 10
+	run_vigil "$T/stdout" "$T/err" profile -v -p "$WL_PID" -d 2 -F 499 -o "$T/out/p.folded"
+	expect_rc 0 "profile -p of a chrooted stripped binary with .gnu_debuglink"
+	check_folded "$T/out/p.folded" "$T/err"
+	expect_named "$T/out/p.folded"
+	grep -q -F "symbols from $T/root/cpu_ratio.debug (.gnu_debuglink)" "$T/err" ||
+		fail "-v does not say the symbols came from $T/root/cpu_ratio.debug"
+}
+
 # ================================================================ debuginfod
 
 SRV_PID=	# start_debuginfod: the server's PID
@@ -241,5 +301,7 @@ ALL_TESTS+=(
 	debuglink_names_a_stripped_binary
 	debug_dir_build_id_names_a_stripped_binary
 	mismatched_debug_files_are_not_used
+	debug_file_in_the_process_root_is_found
+	debuglink_of_a_chrooted_binary_is_found
 	debuginfod_serves_the_debug_file_of_a_stripped_binary
 )
