@@ -12,6 +12,7 @@ packages=(
 	libdebuginfod-dev                         # debug files fetched from debuginfod
 	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests
+	curl iproute2                             # a loopback-only debuginfod for the tests
 )
 
 if [ "${1:-}" = "--list" ]; then

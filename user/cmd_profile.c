@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "commands.h"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
 		"  -K, --kernel-only       walk kernel stacks only\n"
 		"      --idle              keep samples of idle CPUs (the swapper tasks)\n"
 		"      --summary FILE      also write the top threads and functions as text\n"
+		"      --debug-dir DIR     look for separate debug files of stripped binaries in\n"
+		"                          DIR (repeatable, up to %d) instead of /usr/lib/debug\n"
 		"      --no-demangle       show C++ and Rust names as linked (_ZN..., _R...)\n"
 		"  -v, --verbose           say what was chosen and attached (-vv: libbpf too)\n"
 		"  -h, --help              show this help\n"
@@ -55,7 +58,28 @@ static void usage(FILE *f)
 		"  vigil profile -p 4121 -d 10 -o app.folded    a running process for 10 s\n"
 		"  vigil profile -F 999 -d 5 > system.folded     the whole machine at 999 Hz\n"
 		"  vigil profile -o srv.folded -- ./server -j2   a command, until it exits\n",
-		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION);
+		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION, SYMBOLIZER_DEBUG_DIRS_MAX);
+}
+
+/* --debug-dir DIR: a folder, kept in the symbolizer's options. 0 or EXIT_USAGE. */
+static int add_debug_dir(struct symbolizer_opts *so, const char *dir)
+{
+	struct stat st;
+
+	if (so->nr_debug_dirs == SYMBOLIZER_DEBUG_DIRS_MAX) {
+		vigil_err("profile: --debug-dir: at most %d folders", SYMBOLIZER_DEBUG_DIRS_MAX);
+		return EXIT_USAGE;
+	}
+	if (stat(dir, &st)) {
+		vigil_err("profile: --debug-dir '%s': %s", dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		vigil_err("profile: --debug-dir '%s': not a folder", dir);
+		return EXIT_USAGE;
+	}
+	so->debug_dirs[so->nr_debug_dirs++] = dir;
+	return 0;
 }
 
 int profile_parse_args(int argc, char **argv, struct profile_args *a)
@@ -64,6 +88,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		OPT_IDLE = 256,
 		OPT_SUMMARY,
 		OPT_NO_DEMANGLE,
+		OPT_DEBUG_DIR,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -75,6 +100,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		{"idle", no_argument, NULL, OPT_IDLE},
 		{"summary", required_argument, NULL, OPT_SUMMARY},
 		{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
+		{"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
@@ -119,6 +145,10 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			break;
 		case OPT_NO_DEMANGLE:
 			a->no_demangle = true;
+			break;
+		case OPT_DEBUG_DIR:
+			if (add_debug_dir(&a->sym, optarg))
+				return EXIT_USAGE;
 			break;
 		case 'v':
 			vigil_verbose++;
@@ -367,7 +397,6 @@ int cmd_profile(int argc, char **argv)
 	struct stack_set *set = NULL;
 	struct symbolizer *sym = NULL;
 	struct profile *p = NULL;
-	struct symbolizer_opts so = {.warn = true};
 	sigset_t stop_sigs;
 	double elapsed = 0;
 	int ret, err, status = 0;
@@ -405,8 +434,9 @@ int cmd_profile(int argc, char **argv)
 		goto cleanup;
 	}
 	set = stack_set__new();
-	so.no_demangle = a.no_demangle;
-	sym = symbolizer__new(&so);
+	a.sym.warn = true;
+	a.sym.no_demangle = a.no_demangle;
+	sym = symbolizer__new(&a.sym);
 	if (!set || !sym) {
 		vigil_err("profile: out of memory");
 		goto cleanup;

@@ -4,6 +4,7 @@
 #define VIGIL_COMMANDS_H
 
 #include "profile.h"
+#include "symbolizer.h"
 #include "target.h"
 
 int cmd_profile(int argc, char **argv);
@@ -16,6 +17,7 @@ struct profile_args {
 	const char *summary;
 	char **command;
 	bool no_demangle; /* --no-demangle: C++ and Rust names as linked */
+	struct symbolizer_opts sym; /* --debug-dir */
 };
 
 /*

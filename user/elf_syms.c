@@ -2,11 +2,13 @@
 /* elf_syms.c: function symbols and PT_LOAD segments of one ELF file, read with libelf. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <gelf.h>
+#include "debuginfo.h"
 #include "elf_syms.h"
 #include "symtab.h"
 
@@ -181,7 +183,104 @@ static int load_symbols(Elf *elf, struct elf_syms *es)
 	return 0;
 }
 
-struct elf_syms *elf_syms__open(const char *path, int fd)
+static int elf_build_id(Elf *elf, __u8 *id, size_t size, size_t *len);
+
+/* Whether the file has a .symtab, that is, is not stripped. */
+static bool has_symtab(Elf *elf)
+{
+	GElf_Shdr sh;
+
+	return find_symtab(elf, &sh) && sh.sh_type == SHT_SYMTAB;
+}
+
+/*
+ * The .gnu_debuglink section: a file name, NUL-padded to 4 bytes, then
+ * the CRC32 of the debug file in the file's byte order. 0, or -ENOENT.
+ */
+static int read_debuglink(Elf *elf, char *name, size_t size, __u32 *crc)
+{
+	Elf_Scn *scn = NULL;
+	const char *sname;
+	size_t shstrndx, len;
+	Elf_Data *data;
+	GElf_Ehdr eh;
+	GElf_Shdr sh;
+	__u8 *c;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) || !gelf_getehdr(elf, &eh))
+		return -ENOENT;
+	while ((scn = elf_nextscn(elf, scn))) {
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		sname = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (sname && !strcmp(sname, ".gnu_debuglink"))
+			break;
+	}
+	data = scn ? elf_rawdata(scn, NULL) : NULL;
+	if (!data || !data->d_buf)
+		return -ENOENT;
+	len = strnlen(data->d_buf, data->d_size);
+	if (!len || len >= size || ((len + 4) & ~3UL) + 4 > data->d_size)
+		return -ENOENT;
+	memcpy(name, data->d_buf, len + 1);
+	c = (__u8 *)data->d_buf + ((len + 4) & ~3UL);
+	if (eh.e_ident[EI_DATA] == ELFDATA2MSB)
+		*crc = (__u32)c[0] << 24 | (__u32)c[1] << 16 | (__u32)c[2] << 8 | c[3];
+	else
+		*crc = (__u32)c[3] << 24 | (__u32)c[2] << 16 | (__u32)c[1] << 8 | c[0];
+	return 0;
+}
+
+/* Symbols from the separate debug file of a stripped file: 0, -ENOENT when none, -ENOMEM. */
+static int load_debug_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts,
+			      struct elf_syms *es)
+{
+	__u8 id[ELF_BUILD_ID_MAX];
+	char link[NAME_MAX + 1], found[PATH_MAX];
+	struct debuginfo_req req = {
+		.fd = fd,
+		.path = opts->proc_path,
+		.root = opts->root,
+		.build_id = id,
+	};
+	Elf *debug = NULL;
+	int dfd, err;
+
+	if (elf_build_id(elf, id, sizeof(id), &req.build_id_len))
+		req.build_id_len = 0;
+	if (!read_debuglink(elf, link, sizeof(link), &req.debuglink_crc))
+		req.debuglink = link;
+	dfd = debuginfo__open(opts->debuginfo, &req, found, sizeof(found));
+	if (dfd < 0)
+		return dfd;
+	err = -ENOENT;
+	debug = elf_begin(dfd, ELF_C_READ_MMAP, NULL);
+	/* the segments stay the stripped file's: a debug file's PT_LOADs have no file size */
+	if (debug && elf_kind(debug) == ELF_K_ELF && has_symtab(debug))
+		err = load_symbols(debug, es);
+	elf_end(debug);
+	close(dfd);
+	return err;
+}
+
+/* Symbols of the file itself, else of its debug file, else its .dynsym. */
+static int load_all_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts,
+			    struct elf_syms *es)
+{
+	int err;
+
+	if (!opts || !opts->debuginfo || has_symtab(elf))
+		return load_symbols(elf, es);
+	err = load_debug_symbols(elf, fd, opts, es);
+	if (!err || err == -ENOMEM)
+		return err;
+	/* a debug file that could not be read leaves what it began */
+	symtab__free(es->syms);
+	es->syms = NULL;
+	return load_symbols(elf, es);
+}
+
+struct elf_syms *elf_syms__open(const char *path, int fd, const struct elf_syms_opts *opts)
 {
 	struct elf_syms *es = NULL;
 	int own_fd = -1, err;
@@ -205,7 +304,7 @@ struct elf_syms *elf_syms__open(const char *path, int fd)
 		goto out;
 	err = load_segments(elf, es);
 	if (!err)
-		err = load_symbols(elf, es);
+		err = load_all_symbols(elf, fd, opts, es);
 out:
 	if (err) {
 		elf_syms__free(es);
@@ -310,7 +409,7 @@ static int elf_build_id(Elf *elf, __u8 *id, size_t size, size_t *len)
 	for (i = 0; i < n && err; i++) {
 		Elf_Data *data;
 
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE)
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_NOTE || !ph.p_filesz)
 			continue;
 		data = elf_getdata_rawchunk(elf, ph.p_offset, ph.p_filesz,
 					    ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);

@@ -19,14 +19,25 @@
 
 struct elf_syms;
 
+struct debuginfo;
+
+/* Where the separate debug file of a file without .symtab is looked for. */
+struct elf_syms_opts {
+	const char *proc_path;	     /* the file as its process names it (/proc/PID/maps) */
+	const char *root;	     /* that process's root, "/proc/PID/root"; NULL: the host's */
+	struct debuginfo *debuginfo; /* the search; NULL: the file's own symbols only */
+};
+
 /*
- * Read the function symbols (.symtab, else .dynsym) and PT_LOAD segments of
- * an ELF file. fd, when >= 0, is the open file and stays open (it is read,
- * not kept); path is opened otherwise and names the file in later work
- * (separate debug files sit next to it). Returns NULL with errno set on
- * failure: EINVAL for a file that is not ELF, ENOMEM, or the open's errno.
+ * Read the function symbols and PT_LOAD segments of an ELF file. The
+ * symbols are its .symtab; without one, the .symtab of its separate debug
+ * file when opts has a search that finds one (addresses still go through
+ * this file's segments); else its .dynsym. fd, when >= 0, is the open file
+ * and stays open (it is read, not kept); path is opened otherwise. opts
+ * may be NULL. Returns NULL with errno set on failure: EINVAL for a file
+ * that is not ELF, ENOMEM, or the open's errno.
  */
-struct elf_syms *elf_syms__open(const char *path, int fd);
+struct elf_syms *elf_syms__open(const char *path, int fd, const struct elf_syms_opts *opts);
 void elf_syms__free(struct elf_syms *es);
 
 /*

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "demangle.h"
+#include "debuginfo.h"
 #include "elf_syms.h"
 #include "ksyms.h"
 #include "perfmap.h"
@@ -128,6 +129,7 @@ struct symbolizer {
 	struct file_entry *files;
 	struct file_entry *idle_head, *idle_tail;
 	unsigned long nr_idle;
+	struct debuginfo *debuginfo; /* separate debug files of stripped ones */
 
 	struct symbolizer_stats stats;
 };
@@ -329,14 +331,15 @@ static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *key
 
 /* Parse a file not seen before and add it to the cache under its keys. */
 static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
-			    const struct file_keys *keys, struct file_entry **out)
+			    const struct elf_syms_opts *eo, const struct file_keys *keys,
+			    struct file_entry **out)
 {
 	struct file_entry *file = calloc(1, sizeof(*file));
 	int err = 0;
 
 	if (!file)
 		return -ENOMEM;
-	file->syms = elf_syms__open(path, fd);
+	file->syms = elf_syms__open(path, fd, eo);
 	if (!file->syms && errno == ENOMEM) {
 		free(file);
 		return -ENOMEM;
@@ -397,10 +400,12 @@ static int open_mapped_file(__u32 pid, const struct mapping *m, char *path, size
  */
 static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 {
-	char path[PATH_MAX + 64];
+	char path[PATH_MAX + 64], root[32];
+	struct elf_syms_opts eo = {.proc_path = m->path, .root = root, .debuginfo = s->debuginfo};
 	struct file_keys keys;
 	int fd, err;
 
+	snprintf(root, sizeof(root), "/proc/%u/root", pid);
 	fd = open_mapped_file(pid, m, path, sizeof(path));
 	if (fd < 0) {
 		m->resolved = true;
@@ -408,7 +413,7 @@ static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 	}
 	err = file_cache_lookup(s, fd, &keys, &m->file);
 	if (err == -ENOENT)
-		err = file_cache_parse(s, path, fd, &keys, &m->file);
+		err = file_cache_parse(s, path, fd, &eo, &keys, &m->file);
 	close(fd);
 	if (err == -ENOMEM)
 		return err;
@@ -1092,6 +1097,7 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 {
 	struct symbolizer *s = calloc(1, sizeof(*s));
+	struct debuginfo_opts dopts = {};
 
 	if (!s)
 		return NULL;
@@ -1099,8 +1105,13 @@ struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts)
 	s->clk_tck = sysconf(_SC_CLK_TCK);
 	if (s->clk_tck <= 0)
 		s->clk_tck = 100;
+	if (opts && opts->nr_debug_dirs > 0) {
+		dopts.dirs = opts->debug_dirs;
+		dopts.nr_dirs = opts->nr_debug_dirs;
+	}
+	s->debuginfo = debuginfo__new(&dopts);
 	s->strs = strtab__new();
-	if (!s->strs)
+	if (!s->debuginfo || !s->strs)
 		goto err;
 	s->unknown = strtab__intern(s->strs, UNKNOWN_NAME);
 	if (!s->unknown)
@@ -1147,6 +1158,7 @@ void symbolizer__free(struct symbolizer *s)
 		free(file);
 	}
 	demangler__free(s->demangler);
+	debuginfo__free(s->debuginfo);
 	ksyms__free(s->kernel);
 	strtab__free(s->strs);
 	free(s);

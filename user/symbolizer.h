@@ -21,10 +21,15 @@
 
 struct symbolizer;
 
+#define SYMBOLIZER_DEBUG_DIRS_MAX 8
+
 struct symbolizer_opts {
 	bool warn; /* print one-line warnings (hidden kallsyms, unreadable maps) */
 	/* show C++ and Rust names as the symbol tables have them, not demangled (demangle.h) */
 	bool no_demangle;
+	/* folders of separate debug files (.build-id/, .gnu_debuglink); none: /usr/lib/debug */
+	const char *debug_dirs[SYMBOLIZER_DEBUG_DIRS_MAX];
+	int nr_debug_dirs;
 };
 
 struct symbolizer *symbolizer__new(const struct symbolizer_opts *opts);

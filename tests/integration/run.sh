@@ -13,6 +13,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 ROOT=$PWD
+# No vigil run asks the user's debuginfod servers: set empty, DEBUGINFOD_URLS
+# turns debuginfod off. The tests of debuginfod start their own server on
+# loopback and set it for their own runs only.
+export DEBUGINFOD_URLS=
 # shellcheck source=lib.sh source-path=SCRIPTDIR disable=SC1091
 source tests/integration/lib.sh
 
@@ -59,7 +63,8 @@ run_test()
 }
 
 # Last resort on exit: end workloads or vigil runs a test left behind (only
-# PIDs we started that still run one of our binaries), then drop the folder.
+# PIDs we started that still run one of our binaries, or one a test built
+# in the temporary folder), then drop the folder.
 cleanup()
 {
 	local pid exe
@@ -67,7 +72,7 @@ cleanup()
 	if [[ -n ${PID_FILE-} && -f $PID_FILE ]]; then
 		while read -r pid; do
 			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-			[[ $exe == "$ROOT"/* ]] && kill -KILL "$pid" 2>/dev/null
+			[[ $exe == "$ROOT"/* || $exe == "$TMP"/* ]] && kill -KILL "$pid" 2>/dev/null
 		done <"$PID_FILE"
 	fi
 	if [[ ${VIGIL_IT_KEEP-} == 1 ]]; then

@@ -84,7 +84,7 @@ static int setup(void **state)
 	f.after = file_offset(elf, sym_value(elf, "fix_asm_after"));
 	elf_end(elf);
 	close(fd);
-	f.es = elf_syms__open(FIXTURE, -1);
+	f.es = elf_syms__open(FIXTURE, -1, NULL);
 	*state = &f;
 	return f.es ? 0 : -1;
 }

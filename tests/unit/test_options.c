@@ -162,6 +162,26 @@ static void profile_rejects_bad_usage_with_status_2(void **state)
 	assert_int_equal(parse(&a, "--help", NULL), -1);
 }
 
+static void profile_debug_dirs_are_kept_in_order_and_checked(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, NULL), 0);
+	assert_int_equal(a.sym.nr_debug_dirs, 0); /* the symbolizer's default, /usr/lib/debug */
+	assert_int_equal(parse(&a, "--debug-dir", "tests", "--debug-dir", "/", NULL), 0);
+	assert_int_equal(a.sym.nr_debug_dirs, 2);
+	assert_string_equal(a.sym.debug_dirs[0], "tests");
+	assert_string_equal(a.sym.debug_dirs[1], "/");
+	assert_int_equal(parse(&a, "--debug-dir", "/nonexistent-vigil-dir", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--debug-dir", "Makefile", NULL), EXIT_USAGE); /* a file */
+	assert_int_equal(parse(&a, "--debug-dir", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--debug-dir", "/", "--debug-dir", "/", "--debug-dir", "/",
+			       "--debug-dir", "/", "--debug-dir", "/", "--debug-dir", "/",
+			       "--debug-dir", "/", "--debug-dir", "/", "--debug-dir", "/", NULL),
+			 EXIT_USAGE); /* at most 8 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +193,7 @@ int main(void)
 		cmocka_unit_test(profile_takes_pids_rate_duration_output),
 		cmocka_unit_test(profile_command_follows_double_dash),
 		cmocka_unit_test(profile_rejects_bad_usage_with_status_2),
+		cmocka_unit_test(profile_debug_dirs_are_kept_in_order_and_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
