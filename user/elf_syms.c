@@ -280,11 +280,39 @@ static int load_all_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts,
 	return load_symbols(elf, es);
 }
 
+/*
+ * The segments and symbols of an ELF that libelf opened (NULL: it could
+ * not); fd and opts, when given, find a separate debug file. NULL with
+ * errno set: EINVAL for what is not ELF, ENOMEM.
+ */
+static struct elf_syms *elf_syms_of(Elf *elf, int fd, const struct elf_syms_opts *opts)
+{
+	struct elf_syms *es = NULL;
+	int err = -EINVAL;
+
+	if (!elf || elf_kind(elf) != ELF_K_ELF)
+		goto out;
+	err = -ENOMEM;
+	es = calloc(1, sizeof(*es));
+	if (!es)
+		goto out;
+	err = load_segments(elf, es);
+	if (!err)
+		err = fd >= 0 ? load_all_symbols(elf, fd, opts, es) : load_symbols(elf, es);
+out:
+	if (err) {
+		elf_syms__free(es);
+		es = NULL;
+		errno = -err;
+	}
+	return es;
+}
+
 struct elf_syms *elf_syms__open(const char *path, int fd, const struct elf_syms_opts *opts)
 {
 	struct elf_syms *es = NULL;
-	int own_fd = -1, err;
-	Elf *elf = NULL;
+	int own_fd = -1, err = EINVAL;
+	Elf *elf;
 
 	if (fd < 0) {
 		own_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -292,57 +320,35 @@ struct elf_syms *elf_syms__open(const char *path, int fd, const struct elf_syms_
 			return NULL;
 		fd = own_fd;
 	}
-	err = -EINVAL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		goto out;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
-		goto out;
-	err = -ENOMEM;
-	es = calloc(1, sizeof(*es));
-	if (!es)
-		goto out;
-	err = load_segments(elf, es);
-	if (!err)
-		err = load_all_symbols(elf, fd, opts, es);
-out:
-	if (err) {
-		elf_syms__free(es);
-		es = NULL;
+	if (elf_version(EV_CURRENT) != EV_NONE) {
+		elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+		es = elf_syms_of(elf, fd, opts);
+		err = errno;
+		elf_end(elf);
 	}
-	elf_end(elf);
 	if (own_fd >= 0)
 		close(own_fd);
-	if (err)
-		errno = -err;
+	if (!es)
+		errno = err;
 	return es;
 }
 
 struct elf_syms *elf_syms__open_image(void *image, size_t size)
 {
-	struct elf_syms *es = NULL;
-	Elf *elf = NULL;
-	int err = -EINVAL;
+	struct elf_syms *es;
+	Elf *elf;
+	int err;
 
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		goto out;
-	elf = elf_memory(image, size);
-	if (!elf || elf_kind(elf) != ELF_K_ELF)
-		goto out;
-	err = -ENOMEM;
-	es = calloc(1, sizeof(*es));
-	if (!es)
-		goto out;
-	err = load_segments(elf, es);
-	if (!err)
-		err = load_symbols(elf, es);
-out:
-	if (err) {
-		elf_syms__free(es);
-		es = NULL;
-		errno = -err;
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		errno = EINVAL;
+		return NULL;
 	}
+	elf = elf_memory(image, size);
+	es = elf_syms_of(elf, -1 /* no debug files for an image */, NULL);
+	err = errno;
 	elf_end(elf);
+	if (!es)
+		errno = err;
 	return es;
 }
 

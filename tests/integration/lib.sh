@@ -13,6 +13,7 @@ WORKLOADS=${WORKLOADS:-build/workloads}
 WL_PID=		# start_workload: the workload's PID
 WAIT_STATUS=	# wait_pid: the exit status
 VIGIL_RC=	# run_vigil, wait_vigil, run_as_nobody: vigil's exit status
+VIGIL_PID=	# start_vigil: the PID of vigil running in the background
 TOTAL=		# check_folded: the profile's sample total
 
 # PIDs the current test started and has not reaped yet. A PID stays ours
@@ -157,13 +158,21 @@ stop_started()
 # killed after a minute and reported.
 run_vigil()
 {
-	local out=$1 err=$2 pid
+	start_vigil "$@"
+	shift 2
+	wait_vigil "$VIGIL_PID" 60 "vigil $*"
+}
+
+# start_vigil OUT ERR ARGS...: run_vigil in the background; its PID is left
+# in VIGIL_PID, for wait_vigil.
+start_vigil()
+{
+	local out=$1 err=$2
 
 	shift 2
 	"$VIGIL" "$@" >"$out" 2>"$err" &
-	pid=$!
-	track "$pid"
-	wait_vigil "$pid" 60 "vigil $*"
+	VIGIL_PID=$!
+	track "$VIGIL_PID"
 }
 
 # wait_vigil PID TIMEOUT [WHAT]: wait_pid for a vigil run in the background.

@@ -24,9 +24,8 @@ test_jit_frames_are_named_from_the_perf_map_as_it_grows()
 	# shellcheck disable=SC2064
 	trap "stop_started; rm -f '$map'" EXIT
 	wait_for_file "$map" 5
-	"$VIGIL" profile -p "$WL_PID" -d 4 -F 499 -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
-	vpid=$!
-	track "$vpid"
+	start_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 4 -F 499 -o "$T/out/p.folded"
+	vpid=$VIGIL_PID
 	sleep 2
 	kill -USR1 "$WL_PID"
 	for ((i = 0; i < 100; i++)); do
@@ -135,9 +134,8 @@ test_vdso_of_a_short_lived_process_is_named()
 {
 	local vpid leaf
 
-	"$VIGIL" profile -F 499 -d 2 -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
-	vpid=$!
-	track "$vpid"
+	start_vigil "$T/stdout" "$T/err" profile -F 499 -d 2 -o "$T/out/p.folded"
+	vpid=$VIGIL_PID
 	sleep 0.5
 	"$WORKLOADS/vdso_spin" 0.3 "$T/vdso.so" >"$T/vdso_spin.stdout"
 	wait_vigil "$vpid" 30 "vigil profile -d 2"

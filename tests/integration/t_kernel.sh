@@ -106,9 +106,8 @@ test_bpf_programs_loaded_after_start_are_named_as_kallsyms_names_them()
 
 	start_workload bpf_spin
 	wait_for_line "$T/bpf_spin.stdout" "bpf_spin: spin_guard running" 20
-	"$VIGIL" profile -p "$WL_PID" -F 199 -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
-	vpid=$!
-	track "$vpid"
+	start_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -F 199 -o "$T/out/p.folded"
+	vpid=$VIGIL_PID
 	sleep 2
 	kill -USR1 "$WL_PID"
 	wait_for_line "$T/bpf_spin.stdout" "bpf_spin: spin_first running" 20

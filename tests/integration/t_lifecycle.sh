@@ -23,9 +23,8 @@ test_short_lived_process_is_named()
 {
 	local vigil share
 
-	"$VIGIL" profile -F 499 -d 2 -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
-	vigil=$!
-	track "$vigil"
+	start_vigil "$T/stdout" "$T/err" profile -F 499 -d 2 -o "$T/out/p.folded"
+	vigil=$VIGIL_PID
 	sleep 0.5
 	"$WORKLOADS/prog_a" 0.2
 	wait_vigil "$vigil" 30 "vigil profile -d 2"

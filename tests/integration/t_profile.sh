@@ -267,9 +267,8 @@ test_sigkill_leaves_nothing_half_written()
 
 	start_workload cpu_ratio 10
 	echo "old 1" >"$T/out/p.folded"
-	"$VIGIL" profile -p "$WL_PID" -o "$T/out/p.folded" >"$T/stdout" 2>"$T/err" &
-	vpid=$!
-	track "$vpid"
+	start_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -o "$T/out/p.folded"
+	vpid=$VIGIL_PID
 	sleep 2
 	is_running "$vpid" || fail "vigil exited early: $(first_line "$T/err")"
 	kill -s KILL "$vpid"
@@ -314,9 +313,8 @@ test_output_replaces_files_and_writes_links_and_fifos_in_place()
 
 	# No reader yet: vigil profiles for its second, then waits for one.
 	rm -f "$T/from-fifo"
-	"$VIGIL" profile -p "$WL_PID" -d 1 -o "$T/fifo" >"$T/stdout" 2>"$T/err" &
-	vpid=$!
-	track "$vpid"
+	start_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 1 -o "$T/fifo"
+	vpid=$VIGIL_PID
 	sleep 2
 	is_running "$vpid" || fail "vigil did not wait for a reader: $(first_line "$T/err")"
 	cat "$T/fifo" >"$T/from-fifo"
