@@ -362,10 +362,26 @@ static void report_symbols(struct symbolizer *sym)
 	vigil_info(1, "profile: peak memory (VmHWM) %lu KiB", peak_rss_kib());
 }
 
+/* The summary's line on what the profile holds in place of real frames. */
+static void summary_notes(struct profile *p, char *buf, size_t len)
+{
+	struct profile_stats st;
+	__u64 lost = 0;
+
+	profile__stats(p, &st);
+	for (int i = 0; i < 2; i++)
+		lost += st.lost_user[i] + st.lost_kern[i];
+	snprintf(buf, len,
+		 "lost or cut: %llu samples with a stack lost, %llu with no room in the counts "
+		 "map, %llu cut at %d frames, %llu cut where a user stack left executable code",
+		 (unsigned long long)lost, (unsigned long long)st.counts_full,
+		 (unsigned long long)st.truncated, st.max_depth, (unsigned long long)st.cut);
+}
+
 static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
 			 struct stack_set *set, struct profile *p, double elapsed)
 {
-	char what[256], title[512];
+	char what[256], title[512], notes[512];
 	struct summary_opts so = {.unit = "samples", .top_threads = 5, .top = 15};
 	int err;
 
@@ -382,6 +398,8 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	snprintf(title, sizeof(title), "vigil profile: %s, on-CPU, %s, %.1f s", what,
 		 profile__describe(p), elapsed);
 	so.title = title;
+	summary_notes(p, notes, sizeof(notes));
+	so.notes = notes;
 	err = summary__write(sum->f, set, &so);
 	if (err == -ENOMEM) {
 		vigil_err("profile: out of memory");

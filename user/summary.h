@@ -9,6 +9,7 @@ struct stack_set;
 
 struct summary_opts {
 	const char *title; /* first line, such as what was profiled and how */
+	const char *notes; /* after the total, such as what was lost or cut; NULL: none */
 	const char *unit;  /* "samples" or "us" */
 	int top_threads;   /* rows in the threads table */
 	int top;	   /* rows in the functions table */

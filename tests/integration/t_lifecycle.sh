@@ -116,14 +116,15 @@ test_thousands_of_short_processes_keep_memory_flat()
 # stray_frames sets the frame pointer to fake frames whose return address
 # is in the heap, or where nothing is mapped, as code without frame
 # pointers leaves it: the stack is cut there and marked [truncated], the
-# cut samples are counted on stderr, and no heap or [unknown] frame shows.
+# cut samples are counted on stderr and in the summary, and no heap or
+# [unknown] frame shows.
 test_stray_frame_pointer_cuts_the_stack()
 {
 	local cut spin n
 
-	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" -- \
-		"$WORKLOADS/stray_frames" 1
-	expect_rc 0 "profile -- stray_frames 1"
+	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" \
+		--summary "$T/out/summary.txt" -- "$WORKLOADS/stray_frames" 1
+	expect_rc 0 "profile --summary -- stray_frames 1"
 	check_folded "$T/out/p.folded" "$T/err"
 	spin=$(frame_samples "$T/out/p.folded" stray_spin stray_frames)
 	cut=$(path_samples "$T/out/p.folded" stray_frames "[truncated];stray_spin")
@@ -135,6 +136,8 @@ test_stray_frame_pointer_cuts_the_stack()
 	n=$(sed -n 's/.*left executable code.*(samples: \([0-9]*\)).*/\1/p' "$T/err")
 	[[ -n $n ]] && ((n >= cut)) ||
 		fail "stderr does not count the $cut cut samples: $(tr '\n' '|' <"$T/err")"
+	grep -q "^lost or cut: .*, $n cut where a user stack left executable code\$" "$T/out/summary.txt" ||
+		fail "the summary does not count the $n cut samples: $(grep 'lost or cut' "$T/out/summary.txt" || true)"
 }
 
 # user_depths FILE COMM FRAME: "truncated N" or "whole N" for each distinct
