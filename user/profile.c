@@ -44,7 +44,8 @@ struct profile {
 	size_t keys_cap;
 	int max_depth;		   /* frames the kernel walks per side */
 	struct ring_buffer *events; /* process incarnations (procs.bpf.h) */
-	struct symbolizer *sym;	   /* told of them, during profile__poll() */
+	struct vigil_proc_event *batch; /* what one profile__poll() read, for the symbolizer */
+	size_t nr_batch, batch_cap;
 	int event_err;
 	char desc[160];
 };
@@ -212,10 +213,21 @@ static int on_proc_event(void *ctx, void *data, size_t size)
 {
 	struct profile *p = ctx;
 
-	if (size < sizeof(struct vigil_proc_event) || !p->sym)
+	if (size < sizeof(struct vigil_proc_event))
 		return 0;
-	p->event_err = symbolizer__proc_event(p->sym, data);
-	return p->event_err == -ENOMEM ? p->event_err : 0;
+	if (p->nr_batch == p->batch_cap) {
+		size_t cap = p->batch_cap ? p->batch_cap * 2 : 256;
+		struct vigil_proc_event *b = realloc(p->batch, cap * sizeof(*b));
+
+		if (!b) {
+			p->event_err = -ENOMEM;
+			return -ENOMEM;
+		}
+		p->batch = b;
+		p->batch_cap = cap;
+	}
+	memcpy(&p->batch[p->nr_batch++], data, sizeof(*p->batch));
+	return 0;
 }
 
 /*
@@ -259,13 +271,15 @@ int profile__poll(struct profile *p, struct symbolizer *sym)
 {
 	int n;
 
-	p->sym = sym;
+	p->nr_batch = 0;
 	p->event_err = 0;
 	n = ring_buffer__consume(p->events);
-	p->sym = NULL;
-	if (p->event_err == -ENOMEM)
-		return -ENOMEM;
-	return n < 0 ? n : 0;
+	if (p->event_err)
+		return p->event_err;
+	if (n < 0)
+		return n;
+	/* all at once, so an incarnation that ended within the batch is not read from /proc */
+	return symbolizer__proc_events(sym, p->batch, p->nr_batch);
 }
 
 /*
@@ -574,6 +588,7 @@ void profile__free(struct profile *p)
 	free(p->links);
 	free(p->pefds);
 	ring_buffer__free(p->events);
+	free(p->batch);
 	profile_bpf__destroy(p->skel);
 	free(p->keys);
 	free(p);

@@ -898,8 +898,11 @@ static int proc_inherit(struct symbolizer *s, struct proc *p, __u32 ptgid, __u32
 	return 0;
 }
 
-/* An incarnation announced by its first sample: read its mappings and files now. */
-static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev)
+/*
+ * An incarnation announced by its first sample: read its mappings and
+ * files now, unless it has ended already (gone).
+ */
+static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev, bool gone)
 {
 	__u64 ns_per_tick = 1000000000ULL / (__u64)s->clk_tck;
 	struct proc *p = proc_find(s, ev->tgid, ev->gen);
@@ -909,32 +912,53 @@ static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev)
 		if (!p)
 			return -ENOMEM;
 		p->start_ticks = ev->start_boottime / ns_per_tick;
-		if (proc_read_maps(s, p))
+		p->ended = gone;
+		if (!gone && proc_read_maps(s, p))
 			return -ENOMEM;
 	}
 	if (!p->maps_known && proc_inherit(s, p, ev->parent_tgid, ev->parent_gen))
 		return -ENOMEM;
 	if (s->last_proc && s->last_proc != p)
 		s->last_proc = NULL; /* proc_inherit may have pointed it at the parent */
-	return proc_resolve_all(s, p);
+	return gone ? 0 : proc_resolve_all(s, p);
 }
 
-int symbolizer__proc_event(struct symbolizer *s, const struct vigil_proc_event *ev)
+/* Does an event after evs[i] end the incarnation evs[i] announces? */
+static bool ended_later(const struct vigil_proc_event *evs, size_t n, size_t i)
+{
+	for (size_t j = i + 1; j < n; j++) {
+		if (evs[j].tgid == evs[i].tgid && evs[j].gen == evs[i].gen &&
+		    (evs[j].type == VIGIL_PROC_EXEC || evs[j].type == VIGIL_PROC_EXIT))
+			return true;
+	}
+	return false;
+}
+
+int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event *evs, size_t n)
 {
 	struct proc *p;
+	int err;
 
-	switch (ev->type) {
-	case VIGIL_PROC_SEEN:
-		return proc_seen(s, ev);
-	case VIGIL_PROC_EXEC:
-	case VIGIL_PROC_EXIT:
-		p = proc_find(s, ev->tgid, ev->gen);
-		if (p)
-			p->ended = true;
-		return 0;
-	default:
-		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		const struct vigil_proc_event *ev = &evs[i];
+
+		switch (ev->type) {
+		case VIGIL_PROC_SEEN:
+			err = proc_seen(s, ev, ended_later(evs, n, i));
+			if (err)
+				return err;
+			break;
+		case VIGIL_PROC_EXEC:
+		case VIGIL_PROC_EXIT:
+			p = proc_find(s, ev->tgid, ev->gen);
+			if (p)
+				p->ended = true;
+			break;
+		default:
+			break;
+		}
 	}
+	return 0;
 }
 
 /*

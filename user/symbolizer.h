@@ -75,11 +75,14 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 			   bool first_is_return, const char **names, bool *cut);
 
 /*
- * What a collector learned of an incarnation, in the order it learned it:
- * VIGIL_PROC_SEEN reads its mappings and files at once, while it runs;
- * EXEC and EXIT end it. 0, -ENOMEM, or -EINVAL for an unknown type.
+ * What a collector learned of incarnations, in the order it learned it:
+ * VIGIL_PROC_SEEN reads an incarnation's mappings and files at once, while
+ * it runs, unless an EXEC or EXIT later in evs ended it already (its
+ * process's /proc shows another program by now, or nothing: a child is
+ * then named from its parent's mappings); EXEC and EXIT end it. Unknown
+ * types are skipped. 0 or -ENOMEM.
  */
-int symbolizer__proc_event(struct symbolizer *s, const struct vigil_proc_event *ev);
+int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event *evs, size_t n);
 
 /*
  * Call after each drain of the collector's samples: drops the incarnations
