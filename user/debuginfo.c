@@ -55,14 +55,34 @@ static void hex_id(const __u8 *id, size_t len, char *buf, size_t size)
  * Candidates
  * ------------------------------------------------------------------------ */
 
-/* Whether root (a /proc/PID/root) is the host's root, so the host need not be searched again. */
-static bool is_host_root(const char *root)
+/* Whether two paths name one file (or namespace). */
+static bool same_file(const char *x, const char *y)
 {
 	struct stat a, b;
 
+	return !stat(x, &a) && !stat(y, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * Whether root (a /proc/PID/root) shows the host's files, so the host need
+ * not be searched again: the same root folder, and the same mount
+ * namespace (after unshare -m the root is the same folder, but what is
+ * mounted under it may not be).
+ */
+static bool is_host_root(const char *root)
+{
+	char ns[PATH_MAX];
+	size_t len;
+
 	if (!root || !root[0])
 		return true;
-	return !stat(root, &a) && !stat("/", &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	if (!same_file(root, "/"))
+		return false;
+	len = strlen(root);
+	if (len < 5 || strcmp(root + len - 5, "/root"))
+		return true; /* not a /proc/PID/root: the folder alone decides */
+	snprintf(ns, sizeof(ns), "%.*s/ns/mnt", (int)(len - 5), root);
+	return same_file(ns, "/proc/self/ns/mnt");
 }
 
 /* Open a candidate; -ENOENT also for the binary itself, which never holds its own debug file. */

@@ -297,11 +297,44 @@ test_debuginfod_serves_the_debug_file_of_a_stripped_binary()
 	((fetches == 1)) || fail "vigil asked debuginfod for build id $id $fetches times, expected 1"
 }
 
+# The debug file exists only in the process's own mount namespace: after
+# unshare -m, its root is the host's folder, but a folder mounted over
+# $T/bin/.debug there holds the debug file, which the host's does not.
+test_debug_file_in_the_mount_namespace_is_found()
+{
+	local exe i
+
+	build_stripped "$T/build"
+	mkdir -p "$T/bin/.debug" "$T/nsdebug"
+	mv "$T/build/cpu_ratio.debug" "$T/nsdebug/cpu_ratio.debug"
+	objcopy --add-gnu-debuglink="$T/nsdebug/cpu_ratio.debug" "$T/build/cpu_ratio" \
+		"$T/bin/cpu_ratio"
+	exe=$T/bin/cpu_ratio
+	unshare -m --propagation private sh -c \
+		'mount --bind "$1" "$2" && exec "$3" 10' sh "$T/nsdebug" "$T/bin/.debug" "$exe" \
+		>"$T/cpu_ratio.stdout" 2>&1 &
+	WL_PID=$!
+	track "$WL_PID"
+	for ((i = 0; i < 200; i++)); do
+		[[ $(readlink "/proc/$WL_PID/exe" 2>/dev/null) == "$exe" ]] && break
+		sleep 0.01
+	done
+	[[ $(readlink "/proc/$WL_PID/exe") == "$exe" ]] || fail "cpu_ratio did not start in its namespace"
+	[[ ! -e $T/bin/.debug/cpu_ratio.debug ]] || fail "the host sees the namespace's debug file"
+	run_vigil "$T/stdout" "$T/err" profile -v -p "$WL_PID" -d 2 -F 499 -o "$T/out/p.folded"
+	expect_rc 0 "profile -p of a stripped binary whose debug file is in its mount namespace"
+	check_folded "$T/out/p.folded" "$T/err"
+	expect_named "$T/out/p.folded"
+	grep -q -F "symbols from /proc/$WL_PID/root$T/bin/.debug/cpu_ratio.debug (.gnu_debuglink)" \
+		"$T/err" || fail "-v does not say the symbols came from the namespace: $(grep -F cpu_ratio "$T/err" | head -n 3)"
+}
+
 ALL_TESTS+=(
 	debuglink_names_a_stripped_binary
 	debug_dir_build_id_names_a_stripped_binary
 	mismatched_debug_files_are_not_used
 	debug_file_in_the_process_root_is_found
 	debuglink_of_a_chrooted_binary_is_found
+	debug_file_in_the_mount_namespace_is_found
 	debuginfod_serves_the_debug_file_of_a_stripped_binary
 )
