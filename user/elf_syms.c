@@ -20,6 +20,7 @@ struct elf_syms {
 	struct elf_seg *segs;
 	size_t nr_segs;
 	struct symtab *syms; /* by ELF virtual address; NULL when the file has none */
+	bool full;	     /* from a .symtab (the file's or its debug file's), not .dynsym alone */
 };
 
 void elf_syms__free(struct elf_syms *es)
@@ -170,6 +171,7 @@ static int load_symbols(Elf *elf, struct elf_syms *es)
 	scn = find_symtab(elf, &sh);
 	if (!scn)
 		return 0; /* no symbols: every lookup falls back to FILE+0xOFFSET */
+	es->full = sh.sh_type == SHT_SYMTAB;
 	es->syms = symtab__new();
 	if (!es->syms)
 		return -ENOMEM;
@@ -355,6 +357,11 @@ struct elf_syms *elf_syms__open_image(void *image, size_t size)
 /* ------------------------------------------------------------------------
  * Lookup
  * ------------------------------------------------------------------------ */
+
+bool elf_syms__full(const struct elf_syms *es)
+{
+	return es && es->full;
+}
 
 /* ELF virtual address of a file offset, through the PT_LOAD that holds it. */
 static int file_off_to_vaddr(const struct elf_syms *es, __u64 file_off, __u64 *vaddr)

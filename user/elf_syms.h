@@ -11,6 +11,7 @@
 #ifndef VIGIL_ELF_SYMS_H
 #define VIGIL_ELF_SYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -54,6 +55,12 @@ struct elf_syms *elf_syms__open_image(void *image, size_t size);
  * no function symbol covers its address.
  */
 int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name);
+
+/*
+ * Whether the symbols came from a .symtab, the file's own or its debug
+ * file's, so they name static functions too; not from .dynsym alone.
+ */
+bool elf_syms__full(const struct elf_syms *es);
 
 /*
  * Build id (the NT_GNU_BUILD_ID note) of the ELF file open at fd: 0 with up

@@ -350,7 +350,12 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
 	if (s->files)
 		s->files->prev = file;
 	s->files = file;
-	if (keys->build_id_len)
+	/*
+	 * Only full symbols serve other files by build id: a stripped copy
+	 * of a binary has its build id, but an unstripped one must not be
+	 * named from the stripped one's .dynsym.
+	 */
+	if (keys->build_id_len && elf_syms__full(file->syms))
 		err = file_cache_add(s, keys->build_id, keys->build_id_len, file);
 	if (!err)
 		err = file_cache_add(s, keys->ino, sizeof(keys->ino), file);

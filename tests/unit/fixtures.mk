@@ -11,6 +11,7 @@ FIXTURE_CFLAGS := -O2 -g -fPIC -shared -fno-toplevel-reorder -fno-reorder-functi
 		  -Wall -Wextra -Wl,--build-id=sha1
 
 SYMBOLIZER_FIXTURES := $(FIXTURE_DIR)/libfix_plain.so $(FIXTURE_DIR)/libfix_plain_copy.so \
+		       $(FIXTURE_DIR)/libfix_stripped.full.so \
 		       $(FIXTURE_DIR)/libfix_lld.so $(FIXTURE_DIR)/libfix_stripped.so
 
 $(FIXTURE_DIR)/libfix_plain.so: $(FIXTURE_SRC)/fix_plain.c | $(FIXTURE_DIR)

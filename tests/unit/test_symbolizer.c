@@ -380,6 +380,28 @@ static void test_stripped_library_names_dynsym_and_offsets_the_rest(void **state
 	dlclose(h);
 }
 
+/*
+ * A stripped copy shares its build id with the unstripped file: the copy,
+ * parsed first, must not lend its .dynsym to the unstripped file, whose
+ * .symtab names the static function.
+ */
+static void test_stripped_copy_does_not_name_its_unstripped_twin(void **state)
+{
+	struct symbolizer *s = *state;
+	void *stripped = load_fixture(FIXTURES "libfix_stripped.so"), *full;
+	char want[PATH_MAX];
+	__u64 hidden;
+
+	hidden = fixture_getter(stripped, "fix_stripped_hidden_addr");
+	file_offset_name(hidden, "libfix_stripped.so", want, sizeof(want));
+	expect_user(s, getpid(), hidden, false, want);
+	full = load_fixture(FIXTURES "libfix_stripped.full.so");
+	expect_user(s, getpid(), fixture_getter(full, "fix_stripped_hidden_addr"), false,
+		    "fix_stripped_hidden");
+	dlclose(full);
+	dlclose(stripped);
+}
+
 static void test_address_past_a_symbols_end_is_not_that_symbol(void **state)
 {
 	struct symbolizer *s = *state;
@@ -720,6 +742,7 @@ int main(void)
 		FRESH(test_aliases_prefer_global_over_weak_over_local_then_shorter),
 		FRESH(test_lld_library_whose_code_vaddr_differs_from_offset_is_named),
 		FRESH(test_stripped_library_names_dynsym_and_offsets_the_rest),
+		FRESH(test_stripped_copy_does_not_name_its_unstripped_twin),
 		FRESH(test_address_past_a_symbols_end_is_not_that_symbol),
 		FRESH(test_symbol_without_size_ends_where_the_next_begins),
 		FRESH(test_one_library_in_two_processes_is_parsed_once),
