@@ -123,41 +123,142 @@ static __u64 section_end(Elf *elf, const GElf_Sym *sym)
 	return sh.sh_addr + sh.sh_size;
 }
 
-/* Keep a symbol that names code: a defined function or ifunc with an address and a name. */
-static bool is_code_symbol(const GElf_Sym *sym, const Elf_Data *strs)
+/* A defined symbol with an address and a name. */
+static bool is_named_definition(const GElf_Sym *sym, const Elf_Data *strs)
 {
-	unsigned char type = GELF_ST_TYPE(sym->st_info);
-
-	if (type != STT_FUNC && type != STT_GNU_IFUNC)
-		return false;
-	if (!sym->st_value || sym->st_shndx == SHN_UNDEF)
+	if (!sym->st_value || sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE)
 		return false;
 	return sym->st_name && sym->st_name < strs->d_size &&
 	       ((const char *)strs->d_buf)[sym->st_name];
 }
 
-/* Add the code symbols to t; one without a size ends at its section's end at the latest. */
+/* Keep a symbol that names code: a defined function or ifunc with an address and a name. */
+static bool is_code_symbol(const GElf_Sym *sym, const Elf_Data *strs)
+{
+	unsigned char type = GELF_ST_TYPE(sym->st_info);
+
+	return (type == STT_FUNC || type == STT_GNU_IFUNC) && is_named_definition(sym, strs);
+}
+
+/*
+ * A label: a symbol without a type in code, as hand-written assembly
+ * leaves its functions when it says no .type (perf names them too). Not
+ * the assembler's local labels (".L", "$x"), and not a label at or past
+ * its section's end (etext), which would name what follows.
+ */
+static bool is_code_label(Elf *elf, const GElf_Sym *sym, const Elf_Data *strs)
+{
+	const char *name = (const char *)strs->d_buf + sym->st_name;
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (GELF_ST_TYPE(sym->st_info) != STT_NOTYPE || !is_named_definition(sym, strs))
+		return false;
+	if (name[0] == '.' || name[0] == '$')
+		return false;
+	scn = elf_getscn(elf, sym->st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_EXECINSTR))
+		return false;
+	return sym->st_value >= sh.sh_addr && sym->st_value < sh.sh_addr + sh.sh_size;
+}
+
+struct range {
+	__u64 start, end;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Whether addr lies inside one of the sorted, sized functions (which may nest). */
+static bool in_sized_function(const struct range *r, size_t n, __u64 addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* functions rarely overlap: the few starting just below decide */
+	for (size_t i = hi, k = 0; i > 0 && k < 8; i--, k++) {
+		if (addr >= r[i - 1].start && addr < r[i - 1].end)
+			return true;
+	}
+	return false;
+}
+
+/* The sized functions, sorted by start; labels inside them are not functions. */
+static int sized_functions(Elf_Data *data, size_t n, const Elf_Data *strs, struct range **out,
+			   size_t *nr)
+{
+	struct range *r = NULL;
+	size_t count = 0;
+	GElf_Sym sym;
+
+	*out = NULL;
+	*nr = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!gelf_getsym(data, i, &sym) || !is_code_symbol(&sym, strs) || !sym.st_size)
+			continue;
+		if (!r) {
+			r = malloc(n * sizeof(*r));
+			if (!r)
+				return -ENOMEM;
+		}
+		r[count++] = (struct range){sym.st_value, sym.st_value + sym.st_size};
+	}
+	if (r)
+		qsort(r, count, sizeof(*r), cmp_range);
+	*out = r;
+	*nr = count;
+	return 0;
+}
+
+/*
+ * Add the code symbols to t: functions, and labels outside every sized
+ * function, which rank after a function at the same address. One without a
+ * size ends at its section's end at the latest.
+ */
 static int collect_symbols(Elf *elf, Elf_Scn *scn, const Elf_Data *strs, struct symtab *t)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
 	size_t entsize = gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-	size_t n, i;
+	struct range *funcs;
+	size_t n, i, nr_funcs;
 	GElf_Sym sym;
 	int err;
 
 	if (!data || !entsize)
 		return -EINVAL;
 	n = data->d_size / entsize;
-	err = symtab__reserve(t, n, 0 /* the names are in already */);
+	err = sized_functions(data, n, strs, &funcs, &nr_funcs);
+	if (!err)
+		err = symtab__reserve(t, n, 0 /* the names are in already */);
 	for (i = 0; i < n && !err; i++) {
+		__u8 rank;
 		__u64 bound;
 
-		if (!gelf_getsym(data, i, &sym) || !is_code_symbol(&sym, strs))
+		if (!gelf_getsym(data, i, &sym))
 			continue;
+		rank = bind_rank(GELF_ST_BIND(sym.st_info));
+		if (is_code_label(elf, &sym, strs)) {
+			if (in_sized_function(funcs, nr_funcs, sym.st_value))
+				continue;
+			rank += 3; /* a function at the same address names it first */
+		} else if (!is_code_symbol(&sym, strs)) {
+			continue;
+		}
 		bound = sym.st_size ? 0 : section_end(elf, &sym);
-		err = symtab__add(t, sym.st_value, sym.st_size, bound,
-				  bind_rank(GELF_ST_BIND(sym.st_info)), sym.st_name);
+		err = symtab__add(t, sym.st_value, sym.st_size, bound, rank, sym.st_name);
 	}
+	free(funcs);
 	return err;
 }
 

@@ -19,6 +19,7 @@
 struct asm_fixture {
 	struct elf_syms *es;
 	__u64 unsized, next, tail, tail_end, after;
+	__u64 dummy, label, sized, inner;
 };
 
 /* The value of symbol name in the .symtab of elf; fails the test when it is absent. */
@@ -82,6 +83,10 @@ static int setup(void **state)
 	f.tail = file_offset(elf, sym_value(elf, "fix_asm_tail"));
 	f.tail_end = file_offset(elf, sym_value(elf, "fix_asm_tail_end"));
 	f.after = file_offset(elf, sym_value(elf, "fix_asm_after"));
+	f.dummy = file_offset(elf, sym_value(elf, "fix_asm_dummy"));
+	f.label = file_offset(elf, sym_value(elf, "fix_asm_label"));
+	f.sized = file_offset(elf, sym_value(elf, "fix_asm_sized"));
+	f.inner = file_offset(elf, sym_value(elf, "fix_asm_inner"));
 	elf_end(elf);
 	close(fd);
 	f.es = elf_syms__open(FIXTURE, -1, NULL);
@@ -131,12 +136,35 @@ static void test_unsized_function_alone_in_its_section_ends_at_the_section_end(v
 	assert_string_equal(name_at(f, f->after), "fix_asm_after");
 }
 
+/* Code under a label without a type is the label's, not the unsized function's before it. */
+static void test_untyped_label_ends_the_unsized_function_before_it(void **state)
+{
+	const struct asm_fixture *f = *state;
+
+	assert_string_equal(name_at(f, f->dummy), "fix_asm_dummy");
+	assert_string_equal(name_at(f, f->label), "fix_asm_label");
+	assert_string_equal(name_at(f, f->label + 5), "fix_asm_label");
+	assert_string_equal(name_at(f, f->sized - 1), "fix_asm_label");
+}
+
+/* A label inside a sized function is a place in it, not a function. */
+static void test_label_inside_a_sized_function_names_nothing(void **state)
+{
+	const struct asm_fixture *f = *state;
+
+	assert_true(f->sized < f->inner);
+	assert_string_equal(name_at(f, f->inner), "fix_asm_sized");
+	assert_string_equal(name_at(f, f->inner + 2), "fix_asm_sized");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_unsized_function_ends_where_the_next_begins),
 		cmocka_unit_test(
 			test_unsized_function_alone_in_its_section_ends_at_the_section_end),
+		cmocka_unit_test(test_untyped_label_ends_the_unsized_function_before_it),
+		cmocka_unit_test(test_label_inside_a_sized_function_names_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
