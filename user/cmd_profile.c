@@ -467,6 +467,11 @@ int cmd_profile(int argc, char **argv)
 	a.opts.pids = a.target.pids;
 	a.opts.npids = a.target.npids;
 	a.opts.follow_forks = a.command != NULL;
+	/* before attaching, so that the first drain does not stall the loop for them */
+	if (a.opts.kernel && symbolizer__load_kernel(sym)) {
+		vigil_err("profile: out of memory");
+		goto cleanup;
+	}
 	p = profile__new(&a.opts);
 	if (!p || profile__attach(p))
 		goto cleanup;

@@ -606,6 +606,11 @@ int ksyms__add_bpf_range(struct ksyms *k, __u64 addr, __u32 len)
 	return bpf_add(&k->given, addr, len);
 }
 
+int ksyms__load(struct ksyms *k)
+{
+	return k->loaded ? 0 : kernel_load(k);
+}
+
 int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 {
 	int err;

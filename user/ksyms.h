@@ -50,6 +50,9 @@ int ksyms__add_bpf_range(struct ksyms *k, __u64 addr, __u32 len);
  */
 int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name);
 
+/* Read the kernel's symbols now, if not read yet, rather than at the first lookup. 0 or -ENOMEM. */
+int ksyms__load(struct ksyms *k);
+
 /* Counters for tests. */
 struct ksyms_stats {
 	unsigned long reads; /* reads of kallsyms (with its ranges), the failed ones too */

@@ -19,6 +19,9 @@
 #include "symbolizer.h"
 #include "util.h"
 
+/* How often a drain that names many stacks stops to read process events. */
+#define POLL_DURING_DRAIN_NS (10 * 1000000ULL)
+
 /* A CPU count beyond any machine we expect; CPUs past it are not sampled. */
 #define MAX_CPUS 4096
 
@@ -497,6 +500,7 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	struct strtab *names = stack_set__strtab(set);
 	struct timespec grace = {0, 2 * 1000 * 1000};
 	__u32 idle = p->skel->bss->active;
+	unsigned long long last_poll;
 	int counts_fd, err = 0;
 	long n;
 
@@ -510,12 +514,14 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	 * milliseconds is ample.
 	 */
 	__atomic_store_n(&p->skel->bss->active, !idle, __ATOMIC_SEQ_CST);
+	symbolizer__drain_begin(sym);
 	nanosleep(&grace, NULL);
 
 	counts_fd = bpf_map__fd(idle ? p->skel->maps.counts1 : p->skel->maps.counts0);
 	n = collect_counts(p, counts_fd);
 	if (n < 0)
 		return n;
+	last_poll = now_ns();
 	for (long i = 0; i < n && !err; i++) {
 		const struct drained *d = &p->keys[i];
 		struct frames fr = {.n = 0};
@@ -536,6 +542,11 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 			err = push(&fr, names, p->opts.user ? "[kernel]" : "[user]");
 		if (!err)
 			err = stack_set__add(set, fr.v, fr.n, d->count);
+		/* a long drain still reads new processes while they run */
+		if (!err && (i & 63) == 63 && now_ns() - last_poll >= POLL_DURING_DRAIN_NS) {
+			err = profile__poll(p, sym);
+			last_poll = now_ns();
+		}
 	}
 	clear_counts(p, counts_fd, n);
 	if (!err)

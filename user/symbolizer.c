@@ -105,6 +105,7 @@ struct proc {
 	unsigned long used_sweep; /* the sweep count when last looked up */
 	bool maps_known; /* maps read at least once, so a miss means a stray address */
 	bool ended;
+	unsigned long end_epoch; /* the drain during or before which it ended */
 	bool foreign; /* the pid holds another process now: nothing is read for this one */
 	bool warned;
 	struct perfmap *perfmap; /* /tmp/perf-PID.map, once an address needed it */
@@ -123,6 +124,7 @@ struct symbolizer {
 	struct proc *procs[PROC_BUCKETS];
 	struct proc *last_proc;
 	unsigned long nr_procs, sweeps;
+	unsigned long epoch; /* drains begun */
 	long clk_tck;
 
 	struct file_key *file_keys[FILE_BUCKETS];
@@ -155,6 +157,11 @@ static long long mono_ns(void)
 int symbolizer__set_kallsyms(struct symbolizer *s, const char *path)
 {
 	return ksyms__set_kallsyms(s->kernel, path);
+}
+
+int symbolizer__load_kernel(struct symbolizer *s)
+{
+	return ksyms__load(s->kernel);
 }
 
 const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
@@ -903,9 +910,18 @@ static int proc_inherit(struct symbolizer *s, struct proc *p, __u32 ptgid, __u32
 	return 0;
 }
 
+/* An incarnation ends: its samples until now are named from what it holds. */
+static void proc_end(struct symbolizer *s, struct proc *p)
+{
+	if (!p->ended)
+		p->end_epoch = s->epoch;
+	p->ended = true;
+}
+
 /*
- * An incarnation announced by its first sample: read its mappings and
- * files now, unless it has ended already (gone).
+ * An incarnation announced by its first sample: read its mappings now,
+ * unless it has ended already (gone). Its files are opened after every
+ * announcement of the batch has been read, as parsing them takes longer.
  */
 static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev, bool gone)
 {
@@ -917,15 +933,16 @@ static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev, bo
 		if (!p)
 			return -ENOMEM;
 		p->start_ticks = ev->start_boottime / ns_per_tick;
-		p->ended = gone;
-		if (!gone && proc_read_maps(s, p))
+		if (gone)
+			proc_end(s, p);
+		else if (proc_read_maps(s, p))
 			return -ENOMEM;
 	}
 	if (!p->maps_known && proc_inherit(s, p, ev->parent_tgid, ev->parent_gen))
 		return -ENOMEM;
 	if (s->last_proc && s->last_proc != p)
 		s->last_proc = NULL; /* proc_inherit may have pointed it at the parent */
-	return gone ? 0 : proc_resolve_all(s, p);
+	return 0;
 }
 
 /* Does an event after evs[i] end the incarnation evs[i] announces? */
@@ -957,25 +974,39 @@ int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event 
 		case VIGIL_PROC_EXIT:
 			p = proc_find(s, ev->tgid, ev->gen);
 			if (p)
-				p->ended = true;
+				proc_end(s, p);
 			break;
 		default:
 			break;
 		}
 	}
+	/* then the files of those that run, while their map_files are there */
+	for (size_t i = 0; i < n; i++) {
+		if (evs[i].type != VIGIL_PROC_SEEN)
+			continue;
+		p = proc_find(s, evs[i].tgid, evs[i].gen);
+		if (p && !p->ended && proc_resolve_all(s, p))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
 /*
- * Dropped at a sweep: incarnations that ended before it (every sample of
- * theirs was in the buffers just drained), and ones not looked up for
- * PROC_IDLE_SWEEPS sweeps (a lost exit event, or a process that stopped
- * running; read again if it runs again).
+ * Dropped at a sweep: incarnations that ended before the drain began
+ * (every sample of theirs was in the buffer just drained), and ones not
+ * looked up for PROC_IDLE_SWEEPS sweeps (a lost exit event, or a process
+ * that stopped running; read again if it runs again).
  */
 static bool proc_done(struct symbolizer *s, struct proc *p, const void *arg)
 {
 	(void)arg;
-	return p->ended || s->sweeps - p->used_sweep > PROC_IDLE_SWEEPS;
+	return (p->ended && p->end_epoch < s->epoch) ||
+	       s->sweeps - p->used_sweep > PROC_IDLE_SWEEPS;
+}
+
+void symbolizer__drain_begin(struct symbolizer *s)
+{
+	s->epoch++;
 }
 
 void symbolizer__sweep(struct symbolizer *s)

@@ -42,6 +42,13 @@ void symbolizer__free(struct symbolizer *s);
 const char *symbolizer__kernel(struct symbolizer *s, __u64 addr);
 
 /*
+ * Read the kernel's symbols now (they take tens of ms), so that the first
+ * kernel frame does not stall the loop that reads processes as they
+ * appear. 0 or -ENOMEM; a failure to read is said and leaves [unknown].
+ */
+int symbolizer__load_kernel(struct symbolizer *s);
+
+/*
  * Read kernel symbols from path, a file in /proc/kallsyms's format, instead
  * of /proc/kallsyms: a copy saved on the profiled machine, or a test's.
  * Call before the first symbolizer__kernel(). Returns 0 or -ENOMEM.
@@ -85,9 +92,12 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event *evs, size_t n);
 
 /*
- * Call after each drain of the collector's samples: drops the incarnations
- * that ended before the drain began, and those not looked up for a while.
+ * A collector calls drain_begin when it switches its buffers, then names
+ * the samples of the buffer it took, then calls sweep: that drops the
+ * incarnations that ended before drain_begin, and those not looked up
+ * for a while. Events told between the two are kept for the next sweep.
  */
+void symbolizer__drain_begin(struct symbolizer *s);
 void symbolizer__sweep(struct symbolizer *s);
 
 /* Drop what is cached for pid (its mappings); the per-file cache stays. */

@@ -37,6 +37,26 @@ test_short_lived_process_is_named()
 		fail "only $share of prog_a's samples name alpha_burn: $(stacks_of "$T/out/p.folded" prog_a | head -n 3)"
 }
 
+# A program that starts while vigil names its first drain (100 ms in) and
+# lives 50 ms: the first drain must not hold up the reading of new
+# processes (kernel symbols are read before attaching, and a long drain
+# stops to read process events), or its frames are all [unknown]. Three
+# runs, as the start may fall before, in or after the first drain.
+test_process_started_during_the_first_drain_is_named()
+{
+	local run share
+
+	for run in 1 2 3; do
+		run_vigil "$T/stdout" "$T/err" profile -F 999 -o "$T/out/p$run.folded" -- \
+			sh -c "sleep 0.1$run; exec $WORKLOADS/prog_a 0.05"
+		expect_rc 0 "profile -- sh -c 'sleep 0.1$run; prog_a 0.05'"
+		check_folded "$T/out/p$run.folded" "$T/err"
+		share=$(named_share "$T/out/p$run.folded" prog_a alpha_burn)
+		in_range "$share" 0.8 1 ||
+			fail "run $run: only $share of prog_a's samples name alpha_burn: $(stacks_of "$T/out/p$run.folded" prog_a | head -n 2)"
+	done
+}
+
 # prog_a burns in alpha_burn, then execs prog_b, which burns in beta_burn.
 # Both are non-PIE with one layout, so naming either from the other's
 # mappings gives wrong names, not none: samples before the exec must name
@@ -206,6 +226,7 @@ test_stacks_deeper_than_the_kernel_limit_are_truncated_at_the_root()
 
 ALL_TESTS+=(
 	short_lived_process_is_named
+	process_started_during_the_first_drain_is_named
 	exec_splits_names_at_the_exec
 	reused_pid_does_not_get_old_symbols
 	thousands_of_short_processes_keep_memory_flat

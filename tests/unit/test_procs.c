@@ -125,6 +125,29 @@ static void test_ended_incarnation_is_kept_until_the_sweep(void **state)
 	/* its last samples are named after the exit, from what was read before it */
 	expect_frame(s, getpid(), 3, ADDR(procs_inner_work), "procs_inner_work");
 	assert_int_equal(stats_of(s).procs_cached, 1);
+	symbolizer__drain_begin(s);
+	symbolizer__sweep(s);
+	assert_int_equal(stats_of(s).procs_cached, 0);
+}
+
+/*
+ * An exit told while a drain names its samples (after the switch of
+ * buffers) may have samples in the buffer the next drain takes: the
+ * incarnation is kept over this drain's sweep, and dropped at the next.
+ */
+static void test_incarnation_ended_during_a_drain_lasts_one_more_drain(void **state)
+{
+	struct symbolizer *s = *state;
+	struct vigil_proc_event seen = event(VIGIL_PROC_SEEN, getpid(), 6);
+	struct vigil_proc_event ended = event(VIGIL_PROC_EXIT, getpid(), 6);
+
+	assert_int_equal(symbolizer__proc_events(s, &seen, 1), 0);
+	symbolizer__drain_begin(s);
+	assert_int_equal(symbolizer__proc_events(s, &ended, 1), 0);
+	symbolizer__sweep(s);
+	assert_int_equal(stats_of(s).procs_cached, 1);
+	expect_frame(s, getpid(), 6, ADDR(procs_inner_work), "procs_inner_work");
+	symbolizer__drain_begin(s);
 	symbolizer__sweep(s);
 	assert_int_equal(stats_of(s).procs_cached, 0);
 }
@@ -156,6 +179,7 @@ static void test_child_gone_in_the_batch_is_named_from_its_parent(void **state)
 	assert_false(cut);
 	assert_string_equal(names[0], "procs_inner_work");
 	assert_string_equal(names[1], "procs_outer_work");
+	symbolizer__drain_begin(s);
 	symbolizer__sweep(s);
 	assert_int_equal(stats_of(s).procs_cached, 1); /* the parent runs on */
 }
@@ -183,6 +207,7 @@ static void test_generations_of_one_pid_are_cached_apart(void **state)
 	assert_int_equal(symbolizer__proc_events(s, &evs[0], 1), 0);
 	assert_int_equal(symbolizer__proc_events(s, &evs[1], 2), 0);
 	assert_int_equal(stats_of(s).procs_cached, 2);
+	symbolizer__drain_begin(s);
 	symbolizer__sweep(s);
 	assert_int_equal(stats_of(s).procs_cached, 1);
 	expect_frame(s, getpid(), 5, ADDR(procs_outer_work), "procs_outer_work");
@@ -230,9 +255,12 @@ static void test_many_short_incarnations_leave_nothing_cached(void **state)
 		evs[0].parent_gen = 1;
 		assert_int_equal(symbolizer__proc_events(s, evs, 2), 0);
 		expect_frame(s, 0x3f000000 + i, 100 + i, ADDR(procs_inner_work), "procs_inner_work");
-		if (i % 100 == 99)
+		if (i % 100 == 99) {
+			symbolizer__drain_begin(s);
 			symbolizer__sweep(s);
+		}
 	}
+	symbolizer__drain_begin(s);
 	symbolizer__sweep(s);
 	assert_int_equal(stats_of(s).procs_cached, 1);
 	assert_true(stats_of(s).procs_peak <= 101);
@@ -246,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		FRESH(test_seen_reads_maps_once_and_names_frames),
 		FRESH(test_ended_incarnation_is_kept_until_the_sweep),
+		FRESH(test_incarnation_ended_during_a_drain_lasts_one_more_drain),
 		FRESH(test_child_gone_in_the_batch_is_named_from_its_parent),
 		FRESH(test_pid_held_by_another_process_is_not_read),
 		FRESH(test_generations_of_one_pid_are_cached_apart),
