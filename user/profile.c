@@ -451,7 +451,8 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		if (cut)
 			p->lost.cut += d->count;
 	}
-	if (n >= p->max_depth) {
+	/* a stack cut where its walk went astray is not one that was too deep */
+	if (n >= p->max_depth && !cut) {
 		p->lost.truncated += d->count;
 		cut = true;
 	}

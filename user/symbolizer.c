@@ -1126,6 +1126,13 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 		*cut = false;
 	if (proc_get(s, pid, gen, &p, &fresh))
 		return -ENOMEM;
+	/*
+	 * Nothing known of the process (it was gone before it could be read):
+	 * one frame says so, rather than a column of [unknown] that only
+	 * splits its samples by addresses no one can read.
+	 */
+	if (!p->maps_known && n > 1)
+		n = 1;
 	for (i = 0; i < n; i++) {
 		/* a return address points past its call: look up the call itself */
 		__u64 addr = ips[i];

@@ -135,7 +135,8 @@ test_thousands_of_short_processes_keep_memory_flat()
 
 # stray_frames sets the frame pointer to fake frames whose return address
 # is in the heap, or where nothing is mapped, as code without frame
-# pointers leaves it: the stack is cut there and marked [truncated], the
+# pointers leaves it, also 40 frames deep in a chain deeper than the kernel
+# walks: the stack is cut there and marked [truncated], the
 # cut samples are counted on stderr and in the summary, and no heap or
 # [unknown] frame shows.
 test_stray_frame_pointer_cuts_the_stack()
@@ -147,15 +148,24 @@ test_stray_frame_pointer_cuts_the_stack()
 	expect_rc 0 "profile --summary -- stray_frames 1"
 	check_folded "$T/out/p.folded" "$T/err"
 	spin=$(frame_samples "$T/out/p.folded" stray_spin stray_frames)
-	cut=$(path_samples "$T/out/p.folded" stray_frames "[truncated];stray_spin")
+	# samples under [truncated] whose innermost user frame is stray_spin
+	cut=$(awk '{ s = $0; sub(/ [0-9]+$/, "", s); n = split(s, f, ";")
+		while (n > 1 && f[n] ~ /_\[k\]$/) n--
+		if (f[1] == "stray_frames" && f[2] == "[truncated]" && f[n] == "stray_spin") c += $NF }
+		END { print c + 0 }' "$T/out/p.folded")
 	((spin >= 200)) || fail "only $spin samples in stray_spin"
 	((cut == spin)) ||
-		fail "$cut of $spin samples in stray_spin are stray_frames;[truncated];stray_spin: $(stacks_of "$T/out/p.folded" stray_frames | grep stray_spin | grep -v -F '[truncated];stray_spin' | head -n 2)"
+		fail "$cut of $spin samples in stray_spin are stray_frames;[truncated];...;stray_spin: $(stacks_of "$T/out/p.folded" stray_frames | grep 'stray_spin$' | grep -v -F 'stray_frames;[truncated];' | head -n 2)"
 	! stacks_of "$T/out/p.folded" stray_frames | grep -q -F -e '[heap]' -e '[unknown]' ||
 		fail "a stray address was named: $(stacks_of "$T/out/p.folded" stray_frames | grep -F -e '[heap]' -e '[unknown]' | head -n 1)"
 	n=$(sed -n 's/.*left executable code.*(samples: \([0-9]*\)).*/\1/p' "$T/err")
 	[[ -n $n ]] && ((n >= cut)) ||
 		fail "stderr does not count the $cut cut samples: $(tr '\n' '|' <"$T/err")"
+	# the 200-frame chain fills the kernel's walk, but was cut where it left code
+	(($(path_samples "$T/out/p.folded" stray_frames "[truncated];main;main") > 0)) ||
+		fail "no stack of the 200-frame chain cut at its 41st frame"
+	! grep -q 'stacks deeper than' "$T/err" ||
+		fail "stacks cut where they left code counted as too deep: $(grep 'deeper than' "$T/err")"
 	grep -q "^lost or cut: .*, $n cut where a user stack left executable code\$" "$T/out/summary.txt" ||
 		fail "the summary does not count the $n cut samples: $(grep 'lost or cut' "$T/out/summary.txt" || true)"
 }

@@ -240,6 +240,19 @@ static void test_stack_is_cut_where_the_walk_leaves_code(void **state)
 	free(heap);
 }
 
+/* A process gone before it could be read: one [unknown] frame, not one per address. */
+static void test_unreadable_process_gets_one_unknown_frame(void **state)
+{
+	struct symbolizer *s = *state;
+	__u64 ips[3] = {0x401000, 0x401100, 0x401200};
+	const char *names[3];
+	bool cut;
+
+	assert_int_equal(symbolizer__user_stack(s, 0x3ffffff0, 8, ips, 3, false, names, &cut), 1);
+	assert_false(cut);
+	assert_string_equal(names[0], "[unknown]");
+}
+
 /* Thousands of short incarnations, each swept: the cache holds none of them after. */
 static void test_many_short_incarnations_leave_nothing_cached(void **state)
 {
@@ -279,6 +292,7 @@ int main(void)
 		FRESH(test_pid_held_by_another_process_is_not_read),
 		FRESH(test_generations_of_one_pid_are_cached_apart),
 		FRESH(test_stack_is_cut_where_the_walk_leaves_code),
+		FRESH(test_unreadable_process_gets_one_unknown_frame),
 		FRESH(test_many_short_incarnations_leave_nothing_cached),
 	};
 

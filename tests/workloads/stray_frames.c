@@ -2,7 +2,9 @@
 // Workload: stacks that a frame-pointer walk cannot follow, built on
 // purpose. stray_spin() loads the frame pointer with a fake frame whose
 // return address points into the heap (not code) or at an address no
-// mapping holds, as a function built without frame pointers may leave it.
+// mapping holds, as a function built without frame pointers may leave it;
+// and a chain of 200 frames "returning" into main() whose 41st frame
+// points into the heap, deeper than the kernel walks.
 //
 // Usage: stray_frames SECONDS
 #include <stdint.h>
@@ -35,7 +37,7 @@ static double now(void)
 int main(int argc, char **argv)
 {
 	double seconds = argc == 2 ? atof(argv[1]) : 0, end;
-	uint64_t *heap_frame, *void_frame;
+	uint64_t *heap_frame, *void_frame, *chain;
 	char *heap_code;
 
 	if (seconds <= 0) {
@@ -51,10 +53,19 @@ int main(int argc, char **argv)
 	heap_frame[1] = (uint64_t)(uintptr_t)(heap_code + 64); /* "returns" into the heap */
 	void_frame[0] = 0;
 	void_frame[1] = 0x10000; /* no mapping there */
+	chain = calloc(2 * 200, sizeof(*chain));
+	if (!chain)
+		return 1;
+	for (int i = 0; i < 200; i++) {
+		chain[2 * i] = i < 199 ? (uint64_t)(uintptr_t)&chain[2 * (i + 1)] : 0;
+		chain[2 * i + 1] = (uint64_t)(uintptr_t)main + 1; /* code: named main */
+	}
+	chain[2 * 40 + 1] = (uint64_t)(uintptr_t)(heap_code + 128);
 	end = now() + seconds;
 	while (now() < end) {
 		stray_spin(heap_frame, 2000000);
 		stray_spin(void_frame, 2000000);
+		stray_spin(chain, 2000000);
 	}
 	return 0;
 }
