@@ -479,13 +479,21 @@ int perfmap__refresh(struct perfmap *pm)
 	struct stat st;
 	int fd = -1;
 
-	for (int i = 0; i < pm->nr_paths && fd < 0; i++)
+	int refused = 0;
+
+	for (int i = 0; i < pm->nr_paths && fd < 0; i++) {
 		fd = open(pm->paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd < 0 && errno == ELOOP)
+			refused = -ELOOP; /* a symbolic link: anyone may have planted it */
+	}
 	if (fd < 0)
-		return 0; /* no map (yet, or any more): keep what was read */
-	if (fstat(fd, &st) || !trusted(pm, &st) ||
-	    (pm->have_file && pm->dev == st.st_dev && pm->ino == st.st_ino &&
-	     pm->size == (__u64)st.st_size)) {
+		return refused; /* no map (yet, or any more): keep what was read */
+	if (fstat(fd, &st) || !trusted(pm, &st)) {
+		close(fd);
+		return -EPERM;
+	}
+	if (pm->have_file && pm->dev == st.st_dev && pm->ino == st.st_ino &&
+	    pm->size == (__u64)st.st_size) {
 		close(fd);
 		return 0;
 	}

@@ -40,7 +40,9 @@ void perfmap__free(struct perfmap *pm);
 /*
  * Bring the table up to date with the file: read what was appended, or the
  * whole file when it shrank or is another file now. 0 (also when there is
- * no file: the table stays as it was), -ENOMEM, or the read's -errno.
+ * no file: the table stays as it was), -ENOMEM, -ELOOP for a map that is a
+ * symbolic link and -EPERM for one that is not a regular file of root,
+ * vigil's user or the process's user (both ignored), or the read's -errno.
  */
 int perfmap__refresh(struct perfmap *pm);
 

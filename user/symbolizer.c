@@ -16,6 +16,7 @@
 #include "perfmap.h"
 #include "strtab.h"
 #include "symbolizer.h"
+#include "util.h"
 
 #define UNKNOWN_NAME   "[unknown]"
 #define DELETED_SUFFIX " (deleted)"
@@ -111,6 +112,7 @@ struct proc {
 	struct perfmap *perfmap; /* /tmp/perf-PID.map, once an address needed it */
 	long long perfmap_checked_ns;
 	bool perfmap_warned;
+	bool perfmap_refused; /* said with -v that its map is not trusted */
 };
 
 struct symbolizer {
@@ -1033,6 +1035,13 @@ static int perfmap_refresh(struct symbolizer *s, struct proc *p)
 		fprintf(stderr, "vigil: pid %u: perf map: malformed lines skipped: %lu\n", p->pid,
 			after.skipped);
 		p->perfmap_warned = true;
+	}
+	if ((err == -ELOOP || err == -EPERM) && !p->perfmap_refused) {
+		vigil_info(1, "pid %u: perf map ignored: %s", p->pid,
+			   err == -ELOOP ? "a symbolic link"
+					 : "not a regular file of root, vigil's user or the "
+					   "process's user");
+		p->perfmap_refused = true;
 	}
 	return err == -ENOMEM ? err : 0; /* else the map stays as it was */
 }
