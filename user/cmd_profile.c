@@ -179,8 +179,19 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		vigil_err("profile: give either -p or a command, not both");
 		return EXIT_USAGE;
 	}
+	if ((a->output && !a->output[0]) || (a->summary && !a->summary[0])) {
+		vigil_err("profile: %s: empty file name", a->output && !a->output[0] ? "-o" : "--summary");
+		return EXIT_USAGE;
+	}
 	if (a->output && !strcmp(a->output, "-"))
 		a->output = NULL; /* stdout */
+	if (a->summary && !strcmp(a->summary, "-")) {
+		if (!a->output) {
+			vigil_err("profile: -o and --summary are both stdout; give one a file");
+			return EXIT_USAGE;
+		}
+		a->summary_stdout = true;
+	}
 	if (a->output && a->summary && !strcmp(a->output, a->summary)) {
 		vigil_err("profile: -o and --summary name the same file");
 		return EXIT_USAGE;
@@ -444,7 +455,7 @@ int cmd_profile(int argc, char **argv)
 		return EXIT_RUNTIME;
 
 	ret = EXIT_RUNTIME;
-	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary)))
+	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary_stdout ? NULL : a.summary)))
 		goto cleanup;
 	if (a.summary && outfile__same(&out, &sum)) {
 		vigil_err("profile: -o and --summary name the same file");

@@ -15,6 +15,7 @@ struct profile_args {
 	struct target target;
 	const char *output;
 	const char *summary;
+	bool summary_stdout; /* --summary - */
 	char **command;
 	bool no_demangle; /* --no-demangle: C++ and Rust names as linked */
 	struct symbolizer_opts sym; /* --debug-dir */

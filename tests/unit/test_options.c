@@ -124,6 +124,9 @@ static void profile_takes_pids_rate_duration_output(void **state)
 	assert_string_equal(a.summary, "s.txt");
 	assert_true(a.opts.user);
 	assert_false(a.opts.kernel);
+	assert_int_equal(parse(&a, "-o", "p.folded", "--summary", "-", NULL), 0);
+	assert_true(a.summary_stdout);
+	assert_string_equal(a.output, "p.folded");
 	assert_int_equal(parse(&a, "--no-demangle", NULL), 0);
 	assert_true(a.no_demangle);
 }
@@ -157,6 +160,10 @@ static void profile_rejects_bad_usage_with_status_2(void **state)
 	assert_int_equal(parse(&a, "-U", "-K", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "-p", "1", "--", "ls", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "-o", "a", "--summary", "a", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-o", "", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "-o", "a", "--summary", "", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--summary", "-", NULL), EXIT_USAGE); /* both stdout */
+	assert_int_equal(parse(&a, "-o", "-", "--summary", "-", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "--", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "-d", "1", "--", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "--help", NULL), -1);
