@@ -480,7 +480,8 @@ test_rejects_unwritable_output()
 	expect_error 1 profile -p "$WL_PID" -d 1 -o /nonexistent-dir/x.folded
 	expect_error 2 profile -p "$WL_PID" -d 1 -o "$T/out/a" --summary "$T/out/../out/a"
 	empty_dir "$T/out"
-	expect_error 1 profile -p "$WL_PID" -d 1 -o ''
+	# an empty name is bad usage, like an empty number
+	expect_error 2 profile -p "$WL_PID" -d 1 -o ''
 	# Two names of one file, through a symbolic or a hard link.
 	mkdir "$T/same"
 	echo "old 1" >"$T/same/f"
