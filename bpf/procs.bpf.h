@@ -16,9 +16,9 @@
 
 struct proc_gen {
 	__u32 gen;
-	__u32 announced; /* VIGIL_PROC_SEEN sent */
+	__u32 announced;	       /* VIGIL_PROC_SEEN sent */
 	__u32 parent_tgid, parent_gen; /* forked from, and not exec'd since */
-	__u64 start_boottime; /* guards against a PID reused without an exit seen */
+	__u64 start_boottime;	       /* guards against a PID reused without an exit seen */
 };
 
 /* LRU, so that a lost exit event costs one slot for a while, not forever. */

@@ -180,7 +180,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		return EXIT_USAGE;
 	}
 	if ((a->output && !a->output[0]) || (a->summary && !a->summary[0])) {
-		vigil_err("profile: %s: empty file name", a->output && !a->output[0] ? "-o" : "--summary");
+		vigil_err("profile: %s: empty file name",
+			  a->output && !a->output[0] ? "-o" : "--summary");
 		return EXIT_USAGE;
 	}
 	if (a->output && !strcmp(a->output, "-"))
@@ -324,9 +325,10 @@ static void report(const struct profile_args *a, struct profile *p, struct stack
 			  "(samples: %llu)",
 			  st.max_depth, (unsigned long long)st.truncated);
 	if (st.cut)
-		vigil_err("profile: user stacks that left executable code (no frame pointers?) were "
-			  "cut there and marked [truncated] (samples: %llu)",
-			  (unsigned long long)st.cut);
+		vigil_err(
+			"profile: user stacks that left executable code (no frame pointers?) were "
+			"cut there and marked [truncated] (samples: %llu)",
+			(unsigned long long)st.cut);
 	if (st.events_lost)
 		vigil_err("profile: %llu process events lost (ring buffer full); processes they "
 			  "announced were named from /proc when drained",
@@ -455,7 +457,8 @@ int cmd_profile(int argc, char **argv)
 		return EXIT_RUNTIME;
 
 	ret = EXIT_RUNTIME;
-	if (outfile__open(&out, a.output) || (a.summary && outfile__open(&sum, a.summary_stdout ? NULL : a.summary)))
+	if (outfile__open(&out, a.output) ||
+	    (a.summary && outfile__open(&sum, a.summary_stdout ? NULL : a.summary)))
 		goto cleanup;
 	if (a.summary && outfile__same(&out, &sum)) {
 		vigil_err("profile: -o and --summary name the same file");

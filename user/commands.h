@@ -17,7 +17,7 @@ struct profile_args {
 	const char *summary;
 	bool summary_stdout; /* --summary - */
 	char **command;
-	bool no_demangle; /* --no-demangle: C++ and Rust names as linked */
+	bool no_demangle;	    /* --no-demangle: C++ and Rust names as linked */
 	struct symbolizer_opts sym; /* --debug-dir */
 };
 

@@ -20,7 +20,7 @@ struct elf_syms {
 	struct elf_seg *segs;
 	size_t nr_segs;
 	struct symtab *syms; /* by ELF virtual address; NULL when the file has none */
-	bool full;	     /* from a .symtab (the file's or its debug file's), not .dynsym alone */
+	bool full; /* from a .symtab (the file's or its debug file's), not .dynsym alone */
 };
 
 void elf_syms__free(struct elf_syms *es)
@@ -367,8 +367,7 @@ static int load_debug_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts
 }
 
 /* Symbols of the file itself, else of its debug file, else its .dynsym. */
-static int load_all_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts,
-			    struct elf_syms *es)
+static int load_all_symbols(Elf *elf, int fd, const struct elf_syms_opts *opts, struct elf_syms *es)
 {
 	int err;
 

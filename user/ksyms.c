@@ -261,7 +261,7 @@ static int bpf_ranges(struct ksyms *k, struct kranges *r)
 	} else if (!k->kallsyms_path) {
 		err = bpf_read(r);
 	} else {
-		return 0; /* a kallsyms file of another time or machine: bpf(2) says nothing of it */
+		return 0; /* a kallsyms file of another time or machine: bpf(2) cannot say */
 	}
 	if (err == -ENOMEM)
 		return err;

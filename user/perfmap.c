@@ -233,7 +233,7 @@ static int merge(const struct ranges *below, const struct ranges *top, struct ra
 			err = ranges_emit(out, t->start, t->len, t->name);
 			j++;
 		} else {
-			/* they overlap: keep the part of cur before t, and the part after it for later */
+			/* they overlap: keep cur before t, and cur after t for later */
 			if (cur.start < t->start)
 				err = ranges_emit(out, cur.start, t->start - cur.start, cur.name);
 			if (!err && range_end(&cur) > range_end(t)) {

@@ -45,8 +45,8 @@ struct profile {
 	struct profile_stats lost; /* what draining found: lost and truncated stacks */
 	struct drained *keys;	   /* drain scratch */
 	size_t keys_cap;
-	int max_depth;		   /* frames the kernel walks per side */
-	struct ring_buffer *events; /* process incarnations (procs.bpf.h) */
+	int max_depth;			/* frames the kernel walks per side */
+	struct ring_buffer *events;	/* process incarnations (procs.bpf.h) */
 	struct vigil_proc_event *batch; /* what one profile__poll() read, for the symbolizer */
 	size_t nr_batch, batch_cap;
 	int event_err;
@@ -115,15 +115,17 @@ static void set_max_depth(struct profile *p)
 
 	p->max_depth = PROFILE_MAX_DEPTH;
 	if (read_sysctl_ulong("/proc/sys/kernel/perf_event_max_stack", &sysctl)) {
-		vigil_info(1, "profile: kernel.perf_event_max_stack unreadable; stacks cut at %d "
-			      "frames",
+		vigil_info(1,
+			   "profile: kernel.perf_event_max_stack unreadable; stacks cut at %d "
+			   "frames",
 			   p->max_depth);
 		return;
 	}
 	if (sysctl && sysctl < (unsigned long)p->max_depth)
 		p->max_depth = sysctl;
-	vigil_info(1, "profile: stacks cut at %d frames (kernel.perf_event_max_stack = %lu, "
-		      "vigil's limit %d)",
+	vigil_info(1,
+		   "profile: stacks cut at %d frames (kernel.perf_event_max_stack = %lu, "
+		   "vigil's limit %d)",
 		   p->max_depth, sysctl, PROFILE_MAX_DEPTH);
 }
 

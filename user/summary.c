@@ -133,8 +133,8 @@ int summary__write(FILE *f, struct stack_set *set, const struct summary_opts *op
 
 	if (opts->title)
 		fprintf(f, "%s\n", opts->title);
-	fprintf(f, "total: %llu %s in %zu distinct stacks\n", (unsigned long long)total,
-		opts->unit, stack_set__count(set));
+	fprintf(f, "total: %llu %s in %zu distinct stacks\n", (unsigned long long)total, opts->unit,
+		stack_set__count(set));
 	if (opts->notes)
 		fprintf(f, "%s\n", opts->notes);
 	fputc('\n', f);

@@ -23,9 +23,9 @@
 #define VDSO_NAME      "[vdso]"
 #define VDSO_SIZE_MAX  (64 * 1024) /* the vDSO is a page or two; a bigger [vdso] is not read */
 
-#define PROC_BUCKETS 1024 /* per-pid caches; a power of two */
-#define FILE_BUCKETS 1024 /* per-file cache keys; a power of two */
-#define FILES_IDLE_MAX 64 /* files kept parsed with no mapping pointing at them */
+#define PROC_BUCKETS   1024 /* per-pid caches; a power of two */
+#define FILE_BUCKETS   1024 /* per-file cache keys; a power of two */
+#define FILES_IDLE_MAX 64   /* files kept parsed with no mapping pointing at them */
 
 /* A process incarnation not looked up for this many sweeps is dropped; it is re-read if needed. */
 #define PROC_IDLE_SWEEPS 30
@@ -53,7 +53,7 @@
  * and up to FILES_IDLE_MAX more, the least recently released dropped first.
  */
 struct file_entry {
-	struct file_entry *next, *prev; /* every entry, for freeing */
+	struct file_entry *next, *prev;		  /* every entry, for freeing */
 	struct file_entry *idle_next, *idle_prev; /* unreferenced, oldest first */
 	struct elf_syms *syms;
 	unsigned long refs; /* mappings that point here */
@@ -81,8 +81,8 @@ enum mapping_kind {
 
 struct mapping {
 	__u64 start, end, pgoff, inode;
-	const char *path; /* interned; without " (deleted)"; the name itself if special */
-	const char *base; /* the path's base name, inside path */
+	const char *path;	 /* interned; without " (deleted)"; the name itself if special */
+	const char *base;	 /* the path's base name, inside path */
 	struct file_entry *file; /* holds a reference */
 	enum mapping_kind kind;
 	bool exec;
@@ -99,12 +99,12 @@ struct mapping {
 struct proc {
 	struct proc *next; /* hash chain */
 	__u32 pid, gen;
-	__u64 start_ticks; /* /proc/PID/stat's starttime; 0: unknown */
+	__u64 start_ticks;    /* /proc/PID/stat's starttime; 0: unknown */
 	struct mapping *maps; /* sorted by start */
 	size_t nr_maps;
 	long long quiet_until_ns; /* no miss-driven maps re-read before this */
 	unsigned long used_sweep; /* the sweep count when last looked up */
-	bool maps_known; /* maps read at least once, so a miss means a stray address */
+	bool maps_known;	  /* maps read at least once, so a miss means a stray address */
 	bool ended;
 	unsigned long end_epoch; /* the drain during or before which it ended */
 	bool foreign; /* the pid holds another process now: nothing is read for this one */
@@ -699,8 +699,10 @@ static int read_start_ticks(__u32 pid, __u64 *ticks)
 	buf[n] = '\0';
 	/* the name in parentheses may hold anything; the fields start after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", &v) != 1)
+	if (!p || sscanf(p + 1,
+			 " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu",
+			 &v) != 1)
 		return -EINVAL;
 	*ticks = v;
 	return 0;
@@ -773,7 +775,8 @@ static int proc_resolve_all(struct symbolizer *s, struct proc *p)
 	for (size_t i = 0; i < p->nr_maps; i++) {
 		struct mapping *m = &p->maps[i];
 
-		if (m->exec && m->kind == MAPPING_FILE && !m->resolved && resolve_file(s, p->pid, m))
+		if (m->exec && m->kind == MAPPING_FILE && !m->resolved &&
+		    resolve_file(s, p->pid, m))
 			return -ENOMEM;
 		if (is_vdso(m) && !m->resolved && resolve_vdso(s, p->pid, m))
 			return -ENOMEM;
@@ -853,8 +856,8 @@ static void proc_free(struct symbolizer *s, struct proc *p)
 }
 
 /* Unlink and free every cached incarnation for which drop() says so. */
-static void procs_drop_if(struct symbolizer *s, bool (*drop)(struct symbolizer *, struct proc *,
-							      const void *),
+static void procs_drop_if(struct symbolizer *s,
+			  bool (*drop)(struct symbolizer *, struct proc *, const void *),
 			  const void *arg)
 {
 	for (size_t i = 0; i < PROC_BUCKETS; i++) {

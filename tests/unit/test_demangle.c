@@ -164,7 +164,7 @@ static void test_names_that_fail_to_demangle_are_kept_raw(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		expect_name(f->d, bad[i], bad[i]);
-	/* GCC's static initialisers: not a mangled name, though libiberty reads some _GLOBAL_ ones */
+	/* GCC's static initialisers: not mangled names (libiberty reads some _GLOBAL_ ones) */
 	expect_name(f->d, "_GLOBAL__sub_I_main.cpp", "_GLOBAL__sub_I_main.cpp");
 	assert_int_equal(stats_of(f->d).demangled, 0);
 	assert_int_equal(stats_of(f->d).kept_raw, 7);

@@ -73,8 +73,9 @@ static __u64 my_start_ns(void)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	assert_non_null(p);
-	assert_int_equal(sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
-				       "%*d %*d %*d %*d %*d %llu",
+	assert_int_equal(sscanf(p + 1,
+				" %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d "
+				"%*d %*d %*d %*d %*d %llu",
 				&ticks),
 			 1);
 	return ticks * (1000000000ULL / sysconf(_SC_CLK_TCK));
@@ -267,7 +268,8 @@ static void test_many_short_incarnations_leave_nothing_cached(void **state)
 		evs[0].parent_tgid = getpid();
 		evs[0].parent_gen = 1;
 		assert_int_equal(symbolizer__proc_events(s, evs, 2), 0);
-		expect_frame(s, 0x3f000000 + i, 100 + i, ADDR(procs_inner_work), "procs_inner_work");
+		expect_frame(s, 0x3f000000 + i, 100 + i, ADDR(procs_inner_work),
+			     "procs_inner_work");
 		if (i % 100 == 99) {
 			symbolizer__drain_begin(s);
 			symbolizer__sweep(s);

@@ -67,7 +67,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Every test needs the vDSO; under valgrind or with vdso=0 there is none, which is a failure here. */
+/* Every test needs the vDSO; under valgrind or with vdso=0 there is none: a failure here. */
 static void need_vdso(struct vdso *v)
 {
 	if (!find_vdso(v))

@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	void_frame = malloc(2 * sizeof(*void_frame));
 	if (!heap_code || !heap_frame || !void_frame)
 		return 1;
-	heap_frame[0] = 0; /* no next frame */
+	heap_frame[0] = 0;				       /* no next frame */
 	heap_frame[1] = (uint64_t)(uintptr_t)(heap_code + 64); /* "returns" into the heap */
 	void_frame[0] = 0;
 	void_frame[1] = 0x10000; /* no mapping there */

@@ -52,7 +52,7 @@ static int write_image(const char *path)
 	return 0;
 }
 
-/* Read the monotonic clock until SECONDS have passed on it; integers only, so the vDSO dominates. */
+/* Read the monotonic clock until SECONDS have passed on it; integers only, so the vDSO leads. */
 void vdso_loop(double seconds)
 {
 	long long ns = seconds * 1e9;

@@ -19,7 +19,7 @@ static inline double cpu_now(void)
 		double end_ = cpu_now() + (seconds);                                               \
 		while (cpu_now() < end_)                                                           \
 			for (unsigned long i_ = 0; i_ < 20000; i_++)                               \
-				(acc) = (acc) * 31 + i_;                                           \
+				(acc) = (acc)*31 + i_;                                             \
 	} while (0)
 
 #endif
