@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_perfmap.c: perf-PID.map files parsed, grown and replaced; JIT code named by the symbolizer. */
+/* test_perfmap.c: perf maps parsed, grown and replaced; JIT code named by the symbolizer. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
