@@ -372,6 +372,10 @@ static void report_symbols(struct symbolizer *sym)
 		   "%lu at most",
 		   st.files_parsed, st.file_cache_hits, st.files_evicted, st.files_cached,
 		   st.maps_reads, st.maps_inherited, st.procs_cached, st.procs_peak);
+	vigil_info(1,
+		   "profile: kernel symbols read %lu times; %lu misses needed no read (no new "
+		   "BPF program or module)",
+		   st.kernel_reads, st.kernel_reads_skipped);
 	vigil_info(1, "profile: peak memory (VmHWM) %lu KiB", peak_rss_kib());
 }
 
@@ -481,13 +485,19 @@ int cmd_profile(int argc, char **argv)
 	a.opts.pids = a.target.pids;
 	a.opts.npids = a.target.npids;
 	a.opts.follow_forks = a.command != NULL;
-	/* before attaching, so that the first drain does not stall the loop for them */
+	p = profile__new(&a.opts);
+	if (!p)
+		goto cleanup;
+	/*
+	 * Kernel symbols before attaching, so that the first drain does not
+	 * stall the loop for them; after loading, so that they hold vigil's
+	 * own programs and a change in the set of programs means new code.
+	 */
 	if (a.opts.kernel && symbolizer__load_kernel(sym)) {
 		vigil_err("profile: out of memory");
 		goto cleanup;
 	}
-	p = profile__new(&a.opts);
-	if (!p || profile__attach(p))
+	if (profile__attach(p))
 		goto cleanup;
 
 	if (a.command && target__release(&a.target, a.command[0]))

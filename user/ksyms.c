@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ksyms.c: kernel addresses to names: kallsyms, bounded by module and BPF program ranges. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include "ksyms.h"
+#include "strtab.h"
 #include "symtab.h"
 #include "util.h"
 
@@ -73,6 +76,8 @@ struct ksyms {
 	struct ksyms_stats stats;
 	bool loaded, unusable, warn, bpf_warned;
 	long long read_ns;
+	__u64 code_sig; /* code_signature() when the table was read */
+	bool sig_known;
 };
 
 static long long mono_ns(void)
@@ -524,6 +529,54 @@ static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool
 	return err;
 }
 
+/* Fold a file's bytes into h: 0, or -errno. */
+static int hash_file(const char *path, __u64 *h)
+{
+	char buf[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		*h = vigil_hash_bytes(buf, n, *h);
+	close(fd);
+	return n < 0 ? -EIO : 0;
+}
+
+/*
+ * What adds kernel code after boot, in one number: the ids of the loaded
+ * BPF programs and the text of /proc/modules (for a kallsyms file of the
+ * tests', its size and time). Both take well under a millisecond to read,
+ * against about a hundred for kallsyms, so a miss that no new code can
+ * explain costs no re-read. -EPERM without the right to list programs.
+ */
+static int code_signature(const struct ksyms *k, __u64 *sig)
+{
+	__u64 h = 0x5bd1e995;
+	__u32 id = 0;
+	struct stat st;
+
+	if (k->kallsyms_path) {
+		if (stat(k->kallsyms_path, &st))
+			return -errno;
+		h = vigil_hash_bytes(&st.st_size, sizeof(st.st_size), h);
+		h = vigil_hash_bytes(&st.st_mtim, sizeof(st.st_mtim), h);
+		if (k->modules_path && !stat(k->modules_path, &st))
+			h = vigil_hash_bytes(&st.st_mtim, sizeof(st.st_mtim), h);
+		*sig = h;
+		return 0;
+	}
+	while (!bpf_prog_get_next_id(id, &id))
+		h = vigil_hash_bytes(&id, sizeof(id), h);
+	if (errno != ENOENT)
+		return -EPERM; /* the list is not ours to read: every miss re-reads */
+	if (hash_file(k->modules_path ? k->modules_path : MODULES_PATH, &h))
+		return -ENOENT;
+	*sig = h;
+	return 0;
+}
+
 /* Load or reload the kernel symbols; a reload that fails keeps the table read before. */
 static int kernel_load(struct ksyms *k)
 {
@@ -532,6 +585,8 @@ static int kernel_load(struct ksyms *k)
 	bool hidden = false;
 	int err;
 
+	/* before the read: code loaded during it makes the next miss read again */
+	k->sig_known = !code_signature(k, &k->code_sig);
 	k->read_ns = mono_ns();
 	k->stats.reads++;
 	fresh = symtab__new();
@@ -606,6 +661,21 @@ int ksyms__add_bpf_range(struct ksyms *k, __u64 addr, __u32 len)
 	return bpf_add(&k->given, addr, len);
 }
 
+/*
+ * Whether a miss may be new code: BPF programs or modules loaded since the
+ * last read. If not, the miss stays a miss until RETRY_NS has passed again.
+ */
+static bool code_changed(struct ksyms *k)
+{
+	__u64 sig;
+
+	if (!k->sig_known || code_signature(k, &sig) || sig != k->code_sig)
+		return true;
+	k->read_ns = mono_ns();
+	k->stats.reads_skipped++;
+	return false;
+}
+
 int ksyms__load(struct ksyms *k)
 {
 	return k->loaded ? 0 : kernel_load(k);
@@ -624,7 +694,7 @@ int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 		return -ENOENT;
 	/* a miss, or a hit on the last symbol (nothing ends it), may mean the table is stale */
 	err = symtab__find(k->table, addr, name);
-	if (err && mono_ns() - k->read_ns >= RETRY_NS) {
+	if (err && mono_ns() - k->read_ns >= RETRY_NS && code_changed(k)) {
 		err = kernel_load(k);
 		if (err)
 			return err;

@@ -1245,7 +1245,12 @@ void symbolizer__free(struct symbolizer *s)
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out)
 {
+	struct ksyms_stats ks;
+
 	*out = s->stats;
+	ksyms__stats(s->kernel, &ks);
+	out->kernel_reads = ks.reads;
+	out->kernel_reads_skipped = ks.reads_skipped;
 	out->procs_cached = s->nr_procs;
 	out->files_cached = 0;
 	for (const struct file_entry *f = s->files; f; f = f->next)

@@ -113,6 +113,8 @@ struct symbolizer_stats {
 	unsigned long maps_inherited; /* children gone before a read, named from their parent's */
 	unsigned long procs_cached;  /* incarnations cached now */
 	unsigned long procs_peak;    /* the most cached at once */
+	unsigned long kernel_reads;  /* reads of /proc/kallsyms */
+	unsigned long kernel_reads_skipped; /* misses no new kernel code could explain */
 	unsigned long perfmap_skipped; /* malformed lines of /tmp/perf-PID.map files */
 };
 

@@ -57,6 +57,28 @@ test_process_started_during_the_first_drain_is_named()
 	done
 }
 
+# Sixty programs of 20 ms in a row, each started 10 ms after the last
+# ended: none may lose its names to a stall of vigil's loop (a kallsyms
+# read at a drain used to take 100 ms and leave three of them [unknown]).
+# -v says kallsyms was read once: a miss no new code can explain reads
+# nothing.
+test_stream_of_short_programs_is_named()
+{
+	local lost reads
+
+	run_vigil "$T/stdout" "$T/err" profile -v -F 999 -o "$T/out/p.folded" -- \
+		bash -c "for i in \$(seq 60); do sleep 0.01; $WORKLOADS/prog_a 0.02; done"
+	expect_rc 0 "profile -- a loop of 60 prog_a 0.02"
+	check_folded "$T/out/p.folded" "$T/err"
+	lost=$(stacks_of "$T/out/p.folded" prog_a | grep -c -F 'prog_a;[unknown]' || true)
+	((lost == 0)) ||
+		fail "$lost prog_a stacks are [unknown]: $(stacks_of "$T/out/p.folded" prog_a | grep -F -m 2 '[unknown]')"
+	in_range "$(named_share "$T/out/p.folded" prog_a alpha_burn)" 0.9 1 ||
+		fail "prog_a's samples mostly unnamed: $(stacks_of "$T/out/p.folded" prog_a | head -n 3)"
+	reads=$(sed -n 's/.*kernel symbols read \([0-9]*\) times.*/\1/p' "$T/err")
+	[[ $reads == 1 ]] || fail "kallsyms read ${reads:-?} times, expected once: $(grep 'kernel symbols' "$T/err" || true)"
+}
+
 # prog_a burns in alpha_burn, then execs prog_b, which burns in beta_burn.
 # Both are non-PIE with one layout, so naming either from the other's
 # mappings gives wrong names, not none: samples before the exec must name
@@ -237,6 +259,7 @@ test_stacks_deeper_than_the_kernel_limit_are_truncated_at_the_root()
 ALL_TESTS+=(
 	short_lived_process_is_named
 	process_started_during_the_first_drain_is_named
+	stream_of_short_programs_is_named
 	exec_splits_names_at_the_exec
 	reused_pid_does_not_get_old_symbols
 	thousands_of_short_processes_keep_memory_flat
