@@ -10,6 +10,7 @@
 #include <gelf.h>
 #include "debuginfo.h"
 #include "elf_syms.h"
+#include "strtab.h"
 #include "symtab.h"
 
 struct elf_seg {
@@ -541,6 +542,43 @@ int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len)
 		return -EINVAL;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	err = elf_build_id(elf, id, size, len);
+	elf_end(elf);
+	return err;
+}
+
+/* A hash of the .symtab and its names, raw; 0 when the file has no .symtab. */
+static __u64 symtab_hash(Elf *elf)
+{
+	Elf_Data *syms, *names;
+	Elf_Scn *scn, *str;
+	__u64 h;
+	GElf_Shdr sh;
+
+	scn = find_symtab(elf, &sh);
+	if (!scn || sh.sh_type != SHT_SYMTAB)
+		return 0;
+	str = elf_getscn(elf, sh.sh_link);
+	syms = elf_rawdata(scn, NULL);
+	names = str ? elf_rawdata(str, NULL) : NULL;
+	if (!syms || !syms->d_buf || !names || !names->d_buf)
+		return 0;
+	h = vigil_hash_bytes(syms->d_buf, syms->d_size, 0);
+	h = vigil_hash_bytes(names->d_buf, names->d_size, h);
+	return h ? h : 1;
+}
+
+int elf_read_identity(int fd, __u8 *id, size_t size, size_t *len, __u64 *symtab)
+{
+	Elf *elf;
+	int err;
+
+	*symtab = 0;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	err = elf_build_id(elf, id, size, len);
+	if (!err)
+		*symtab = symtab_hash(elf);
 	elf_end(elf);
 	return err;
 }

@@ -69,6 +69,14 @@ bool elf_syms__full(const struct elf_syms *es);
  */
 int elf_read_build_id(int fd, __u8 *id, size_t size, size_t *len);
 
+/*
+ * elf_read_build_id(), and in *symtab a hash of the file's .symtab and its
+ * names (0: it has none), which tells apart files that share a build id
+ * but not their symbols: GNU ld's build id leaves out .symtab, so builds
+ * that differ only in a static function's name have one build id.
+ */
+int elf_read_identity(int fd, __u8 *id, size_t size, size_t *len, __u64 *symtab);
+
 /* elf_read_build_id() for an ELF image in memory (see elf_syms__open_image()). */
 int elf_image_build_id(void *image, size_t size, __u8 *id, size_t id_size, size_t *len);
 

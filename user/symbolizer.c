@@ -284,6 +284,9 @@ struct file_keys {
 	__u8 ino[1 + sizeof(struct inode_key)];
 	__u8 build_id[1 + ELF_BUILD_ID_MAX];
 	size_t build_id_len; /* 0: none */
+	/* 'B', the build id and the .symtab's hash: a copy with these very symbols */
+	__u8 full[1 + ELF_BUILD_ID_MAX + sizeof(__u64)];
+	size_t full_len; /* 0: no .symtab */
 };
 
 static int inode_key_of(int fd, __u8 *key)
@@ -305,27 +308,39 @@ static int inode_key_of(int fd, __u8 *key)
 
 /*
  * The cached entry of the file open at fd: by inode (no read), else by
- * build id (a copy of a known file, or the same file seen in a container).
- * 0 and *out set; -ENOENT for a new file, with keys filled to add it under.
+ * build id (a copy of a known file, or the same file seen in a
+ * container). A file with a .symtab is found only as a copy with the same
+ * symbols; a stripped one takes any file of its build id with full
+ * symbols. 0 and *out set; -ENOENT for a new file, with keys filled to add
+ * it under.
  */
 static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *keys,
 			     struct file_entry **out)
 {
 	struct file_entry *file;
+	__u64 symtab;
 	size_t len;
 	int err;
 
-	keys->build_id_len = 0;
+	keys->build_id_len = keys->full_len = 0;
 	err = inode_key_of(fd, keys->ino);
 	if (err)
 		return err;
 	file = file_cache_find(s, keys->ino, sizeof(keys->ino));
 	if (!file) {
 		keys->build_id[0] = 'b';
-		if (elf_read_build_id(fd, keys->build_id + 1, ELF_BUILD_ID_MAX, &len))
+		if (elf_read_identity(fd, keys->build_id + 1, ELF_BUILD_ID_MAX, &len, &symtab))
 			return -ENOENT;
 		keys->build_id_len = 1 + len;
-		file = file_cache_find(s, keys->build_id, keys->build_id_len);
+		if (symtab) {
+			keys->full[0] = 'B';
+			memcpy(keys->full + 1, keys->build_id + 1, len);
+			memcpy(keys->full + 1 + len, &symtab, sizeof(symtab));
+			keys->full_len = 1 + len + sizeof(symtab);
+			file = file_cache_find(s, keys->full, keys->full_len);
+		} else {
+			file = file_cache_find(s, keys->build_id, keys->build_id_len);
+		}
 		if (!file)
 			return -ENOENT;
 		/* found by inode next time */
@@ -360,12 +375,14 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
 		s->files->prev = file;
 	s->files = file;
 	/*
-	 * Only full symbols serve other files by build id: a stripped copy
-	 * of a binary has its build id, but an unstripped one must not be
-	 * named from the stripped one's .dynsym.
+	 * Only full symbols serve stripped files by build id: an unstripped
+	 * file must not be named from a stripped copy's .dynsym, and takes
+	 * only a copy with its very symbols (the 'B' key).
 	 */
 	if (keys->build_id_len && elf_syms__full(file->syms))
 		err = file_cache_add(s, keys->build_id, keys->build_id_len, file);
+	if (!err && keys->full_len)
+		err = file_cache_add(s, keys->full, keys->full_len, file);
 	if (!err)
 		err = file_cache_add(s, keys->ino, sizeof(keys->ino), file);
 	if (!err)

@@ -12,6 +12,7 @@ FIXTURE_CFLAGS := -O2 -g -fPIC -shared -fno-toplevel-reorder -fno-reorder-functi
 
 SYMBOLIZER_FIXTURES := $(FIXTURE_DIR)/libfix_plain.so $(FIXTURE_DIR)/libfix_plain_copy.so \
 		       $(FIXTURE_DIR)/libfix_stripped.full.so \
+		       $(FIXTURE_DIR)/libfix_variant_aa.so $(FIXTURE_DIR)/libfix_variant_bb.so \
 		       $(FIXTURE_DIR)/libfix_lld.so $(FIXTURE_DIR)/libfix_stripped.so
 
 $(FIXTURE_DIR)/libfix_plain.so: $(FIXTURE_SRC)/fix_plain.c | $(FIXTURE_DIR)
@@ -41,6 +42,13 @@ $(FIXTURE_DIR)/libfix_stripped.so: $(FIXTURE_DIR)/libfix_stripped.full.so
 $(FIXTURE_DIR)/libfix_asm.so: $(FIXTURE_SRC)/fix_asm.S | $(FIXTURE_DIR)
 	$(call msg,AS,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) $< -o $@
+
+# One source, two builds (without -g, whose DWARF would hold the name) that
+# share a build id but not a static function's name.
+$(FIXTURE_DIR)/libfix_variant_aa.so $(FIXTURE_DIR)/libfix_variant_bb.so: \
+		$(FIXTURE_DIR)/libfix_variant_%.so: $(FIXTURE_SRC)/fix_variant.c | $(FIXTURE_DIR)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -g0 -DVARIANT_STATIC=fix_variant_$* $< -o $@
 
 $(FIXTURE_DIR):
 	$(Q)mkdir -p $@

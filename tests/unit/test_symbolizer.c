@@ -402,6 +402,39 @@ static void test_stripped_copy_does_not_name_its_unstripped_twin(void **state)
 	dlclose(stripped);
 }
 
+/*
+ * Two builds with one build id whose static functions are named apart:
+ * each is named from its own .symtab, not from the first one parsed.
+ */
+static void test_builds_sharing_a_build_id_keep_their_own_names(void **state)
+{
+	struct symbolizer *s = *state;
+	__u8 id_a[ELF_BUILD_ID_MAX], id_b[ELF_BUILD_ID_MAX];
+	size_t len_a = 0, len_b = 0;
+	int fd_a, fd_b;
+	void *a, *b;
+
+	fd_a = open(FIXTURES "libfix_variant_aa.so", O_RDONLY);
+	fd_b = open(FIXTURES "libfix_variant_bb.so", O_RDONLY);
+	assert_true(fd_a >= 0 && fd_b >= 0);
+	assert_int_equal(elf_read_build_id(fd_a, id_a, sizeof(id_a), &len_a), 0);
+	assert_int_equal(elf_read_build_id(fd_b, id_b, sizeof(id_b), &len_b), 0);
+	close(fd_a);
+	close(fd_b);
+	/* the premise: the linker gave both one build id */
+	assert_int_equal(len_a, len_b);
+	assert_memory_equal(id_a, id_b, len_a);
+
+	a = load_fixture(FIXTURES "libfix_variant_aa.so");
+	b = load_fixture(FIXTURES "libfix_variant_bb.so");
+	expect_user(s, getpid(), fixture_getter(a, "fix_variant_static_addr"), false,
+		    "fix_variant_aa");
+	expect_user(s, getpid(), fixture_getter(b, "fix_variant_static_addr"), false,
+		    "fix_variant_bb");
+	dlclose(b);
+	dlclose(a);
+}
+
 static void test_address_past_a_symbols_end_is_not_that_symbol(void **state)
 {
 	struct symbolizer *s = *state;
@@ -743,6 +776,7 @@ int main(void)
 		FRESH(test_lld_library_whose_code_vaddr_differs_from_offset_is_named),
 		FRESH(test_stripped_library_names_dynsym_and_offsets_the_rest),
 		FRESH(test_stripped_copy_does_not_name_its_unstripped_twin),
+		FRESH(test_builds_sharing_a_build_id_keep_their_own_names),
 		FRESH(test_address_past_a_symbols_end_is_not_that_symbol),
 		FRESH(test_symbol_without_size_ends_where_the_next_begins),
 		FRESH(test_one_library_in_two_processes_is_parsed_once),
