@@ -19,7 +19,13 @@ struct proc_gen {
 	__u32 announced;	       /* VIGIL_PROC_SEEN sent */
 	__u32 parent_tgid, parent_gen; /* forked from, and not exec'd since */
 	__u64 start_boottime;	       /* guards against a PID reused without an exit seen */
+	__u64 maps_told_ns;	       /* when VIGIL_PROC_MAPS was last sent */
+	__s32 map_count;	       /* the mm's mappings when last told */
+	__u32 pad;
 };
+
+/* At most one VIGIL_PROC_MAPS per incarnation in this long: mmap-heavy code costs little. */
+#define PROC_MAPS_EVERY_NS (10 * 1000000ULL)
 
 /* LRU, so that a lost exit event costs one slot for a while, not forever. */
 struct {
@@ -90,10 +96,31 @@ static __always_inline __u32 proc_gen(struct task_struct *task, __u32 tgid)
 {
 	struct proc_gen *pg = proc_lookup(tgid, proc_start_of(task));
 
+	__s32 maps;
+	__u64 now;
+
 	if (!pg)
 		return 0;
-	if (!pg->announced && !__sync_lock_test_and_set(&pg->announced, 1))
+	maps = BPF_CORE_READ(task, mm, map_count);
+	if (!pg->announced && !__sync_lock_test_and_set(&pg->announced, 1)) {
+		pg->map_count = maps;
+		pg->maps_told_ns = bpf_ktime_get_ns();
 		proc_emit(VIGIL_PROC_SEEN, tgid, pg);
+		return pg->gen;
+	}
+	/*
+	 * Its mappings changed since userspace read them (a library loaded,
+	 * say): say so while the process runs, so that they are read again
+	 * before it can exit with code in them no one read.
+	 */
+	if (maps != pg->map_count) {
+		now = bpf_ktime_get_ns();
+		if (now - pg->maps_told_ns >= PROC_MAPS_EVERY_NS) {
+			pg->map_count = maps;
+			pg->maps_told_ns = now;
+			proc_emit(VIGIL_PROC_MAPS, tgid, pg);
+		}
+	}
 	return pg->gen;
 }
 

@@ -16,6 +16,7 @@ enum vigil_proc_event_type {
 	VIGIL_PROC_SEEN = 1, /* first sample of an incarnation: read its mappings now */
 	VIGIL_PROC_EXEC,     /* gen ended by an exec */
 	VIGIL_PROC_EXIT,     /* gen ended: the whole process exited */
+	VIGIL_PROC_MAPS,     /* gen's mappings changed since it was last told: read them again */
 };
 
 struct vigil_proc_event {

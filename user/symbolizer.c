@@ -992,6 +992,17 @@ int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event 
 			if (err)
 				return err;
 			break;
+		case VIGIL_PROC_MAPS:
+			p = proc_find(s, ev->tgid, ev->gen);
+			if (!p)
+				err = proc_seen(s, ev, ended_later(evs, n, i));
+			else if (!p->ended && !ended_later(evs, n, i))
+				err = proc_read_maps(s, p);
+			else
+				err = 0;
+			if (err)
+				return err;
+			break;
 		case VIGIL_PROC_EXEC:
 		case VIGIL_PROC_EXIT:
 			p = proc_find(s, ev->tgid, ev->gen);
@@ -1004,7 +1015,7 @@ int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event 
 	}
 	/* then the files of those that run, while their map_files are there */
 	for (size_t i = 0; i < n; i++) {
-		if (evs[i].type != VIGIL_PROC_SEEN)
+		if (evs[i].type != VIGIL_PROC_SEEN && evs[i].type != VIGIL_PROC_MAPS)
 			continue;
 		p = proc_find(s, evs[i].tgid, evs[i].gen);
 		if (p && !p->ended && proc_resolve_all(s, p))

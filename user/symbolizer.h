@@ -86,8 +86,8 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
  * VIGIL_PROC_SEEN reads an incarnation's mappings and files at once, while
  * it runs, unless an EXEC or EXIT later in evs ended it already (its
  * process's /proc shows another program by now, or nothing: a child is
- * then named from its parent's mappings); EXEC and EXIT end it. Unknown
- * types are skipped. 0 or -ENOMEM.
+ * then named from its parent's mappings); MAPS reads them again, as they
+ * changed; EXEC and EXIT end it. Unknown types are skipped. 0 or -ENOMEM.
  */
 int symbolizer__proc_events(struct symbolizer *s, const struct vigil_proc_event *evs, size_t n);
 

@@ -79,6 +79,26 @@ test_stream_of_short_programs_is_named()
 	[[ $reads == 1 ]] || fail "kallsyms read ${reads:-?} times, expected once: $(grep 'kernel symbols' "$T/err" || true)"
 }
 
+# latelib burns 0.5 s, then dlopen()s libhotlib.so and burns 0.3 s in it,
+# and exits before the next drain: the BPF side sees the mappings change
+# and says so, so they are read again while the process runs, and the
+# library's frames are named (3/8 of the samples).
+test_library_loaded_late_in_a_process_is_named()
+{
+	local late share
+
+	run_vigil "$T/stdout" "$T/err" profile -F 999 -o "$T/out/p.folded" -- \
+		"$WORKLOADS/latelib" 0.5 0.3
+	expect_rc 0 "profile -- latelib 0.5 0.3"
+	check_folded "$T/out/p.folded" "$T/err"
+	late=$(path_samples "$T/out/p.folded" latelib "main;late_calls;hotlib_spin")
+	share=$(ratio "$late" "$(comm_samples "$T/out/p.folded" latelib)")
+	in_range "$share" 0.25 0.5 ||
+		fail "main;late_calls;hotlib_spin holds $share of latelib's samples, expected about 0.375: $(stacks_of "$T/out/p.folded" latelib | grep -v early_burn | head -n 2)"
+	(($(path_samples "$T/out/p.folded" latelib "main;early_burn") > 0)) ||
+		fail "no main;early_burn"
+}
+
 # prog_a burns in alpha_burn, then execs prog_b, which burns in beta_burn.
 # Both are non-PIE with one layout, so naming either from the other's
 # mappings gives wrong names, not none: samples before the exec must name
@@ -260,6 +280,7 @@ ALL_TESTS+=(
 	short_lived_process_is_named
 	process_started_during_the_first_drain_is_named
 	stream_of_short_programs_is_named
+	library_loaded_late_in_a_process_is_named
 	exec_splits_names_at_the_exec
 	reused_pid_does_not_get_old_symbols
 	thousands_of_short_processes_keep_memory_flat

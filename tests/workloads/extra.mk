@@ -47,3 +47,11 @@ $(OUT)/workloads/bpf_spin: tests/workloads/bpf_spin.c | $(OUT)/workloads
 $(OUT)/workloads/strip_hot: tests/workloads/strip_hot.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORK_CFLAGS) -rdynamic -fno-toplevel-reorder $< -o $@
+
+# A library dlopen()ed late, from the folder of the program.
+$(OUT)/workloads/latelib: tests/workloads/lib/latelib.c tests/workloads/lifecycle/burn.h \
+			  $(OUT)/workloads/libhotlib.so | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -ldl
+
+WORK_EXTRA += $(OUT)/workloads/latelib
