@@ -18,7 +18,7 @@ struct proc_gen {
 	__u32 gen;
 	__u32 announced;	       /* VIGIL_PROC_SEEN sent */
 	__u32 parent_tgid, parent_gen; /* forked from, and not exec'd since */
-	__u64 start_boottime;	       /* guards against a PID reused without an exit seen */
+	__u64 start_boottime;	       /* when made: checked by fork, reported to userspace */
 	__u64 maps_told_ns;	       /* when VIGIL_PROC_MAPS was last sent */
 	__s32 map_count;	       /* the mm's mappings when last told */
 	__u32 pad;
@@ -94,11 +94,18 @@ static __always_inline struct proc_gen *proc_lookup(__u32 tgid, __u64 start)
  */
 static __always_inline __u32 proc_gen(struct task_struct *task, __u32 tgid)
 {
-	struct proc_gen *pg = proc_lookup(tgid, proc_start_of(task));
+	/*
+	 * An entry found is this process's: an exit always deletes its
+	 * process's entry, so a reused PID finds none. The start time is
+	 * read only to make one (two reads fewer per sample).
+	 */
+	struct proc_gen *pg = bpf_map_lookup_elem(&procs, &tgid);
 
 	__s32 maps;
 	__u64 now;
 
+	if (!pg)
+		pg = proc_lookup(tgid, proc_start_of(task));
 	if (!pg)
 		return 0;
 	maps = BPF_CORE_READ(task, mm, map_count);
