@@ -55,7 +55,7 @@ int ksyms__load(struct ksyms *k);
 
 /* Counters for tests. */
 struct ksyms_stats {
-	unsigned long reads; /* reads of kallsyms (with its ranges), the failed ones too */
+	unsigned long reads;	     /* reads of kallsyms (with its ranges), the failed ones too */
 	unsigned long reads_skipped; /* misses no new BPF program or module could explain */
 };
 

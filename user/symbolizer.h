@@ -107,15 +107,15 @@ void symbolizer__forget_pid(struct symbolizer *s, __u32 pid);
 struct symbolizer_stats {
 	unsigned long files_parsed; /* ELF files whose symbols were read */
 	unsigned long file_cache_hits;
-	unsigned long files_evicted; /* idle files dropped from the cache */
-	unsigned long files_cached;  /* now */
-	unsigned long maps_reads;    /* /proc/PID/maps reads */
+	unsigned long files_evicted;  /* idle files dropped from the cache */
+	unsigned long files_cached;   /* now */
+	unsigned long maps_reads;     /* /proc/PID/maps reads */
 	unsigned long maps_inherited; /* children gone before a read, named from their parent's */
-	unsigned long procs_cached;  /* incarnations cached now */
-	unsigned long procs_peak;    /* the most cached at once */
-	unsigned long kernel_reads;  /* reads of /proc/kallsyms */
+	unsigned long procs_cached;   /* incarnations cached now */
+	unsigned long procs_peak;     /* the most cached at once */
+	unsigned long kernel_reads;   /* reads of /proc/kallsyms */
 	unsigned long kernel_reads_skipped; /* misses no new kernel code could explain */
-	unsigned long perfmap_skipped; /* malformed lines of /tmp/perf-PID.map files */
+	unsigned long perfmap_skipped;	    /* malformed lines of /tmp/perf-PID.map files */
 };
 
 void symbolizer__stats(const struct symbolizer *s, struct symbolizer_stats *out);
