@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <linux/bpf.h>
@@ -19,7 +18,7 @@
 #define MODULES_PATH  "/proc/modules"
 
 /* A miss may mean a module or BPF program was loaded since: read again, at most once a second. */
-#define RETRY_NS 1000000000LL
+#define RETRY_NS 1000000000ULL
 
 /* Room for kernel text symbols and their names from the start; each doubles past it. */
 #define KSYMS_RESERVE	    65536
@@ -75,18 +74,10 @@ struct ksyms {
 	struct kranges given; /* BPF ranges given by ksyms__add_bpf_range(), instead of bpf(2)'s */
 	struct ksyms_stats stats;
 	bool loaded, unusable, warn, bpf_warned;
-	long long read_ns;
+	unsigned long long read_ns;
 	__u64 code_sig; /* code_signature() when the table was read */
 	bool sig_known;
 };
-
-static long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* ------------------------------------------------------------------------
  * Exact ranges: modules from /proc/modules, BPF functions from bpf(2)
@@ -587,7 +578,7 @@ static int kernel_load(struct ksyms *k)
 
 	/* before the read: code loaded during it makes the next miss read again */
 	k->sig_known = !code_signature(k, &k->code_sig);
-	k->read_ns = mono_ns();
+	k->read_ns = now_ns();
 	k->stats.reads++;
 	fresh = symtab__new();
 	if (!fresh)
@@ -671,7 +662,7 @@ static bool code_changed(struct ksyms *k)
 
 	if (!k->sig_known || code_signature(k, &sig) || sig != k->code_sig)
 		return true;
-	k->read_ns = mono_ns();
+	k->read_ns = now_ns();
 	k->stats.reads_skipped++;
 	return false;
 }
@@ -694,7 +685,7 @@ int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 		return -ENOENT;
 	/* a miss, or a hit on the last symbol (nothing ends it), may mean the table is stale */
 	err = symtab__find(k->table, addr, name);
-	if (err && mono_ns() - k->read_ns >= RETRY_NS && code_changed(k)) {
+	if (err && now_ns() - k->read_ns >= RETRY_NS && code_changed(k)) {
 		err = kernel_load(k);
 		if (err)
 			return err;

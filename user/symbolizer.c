@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include "demangle.h"
 #include "debuginfo.h"
@@ -37,7 +36,7 @@
  * cost one read per second, not one per frame. (ksyms.c does the same for
  * the kernel's symbols.)
  */
-#define RETRY_NS 1000000000LL
+#define RETRY_NS 1000000000ULL
 
 /*
  * A JIT appends to its perf map as it compiles, before the code runs, so a
@@ -45,7 +44,7 @@
  * at most once per PERFMAP_RECHECK_NS: a drain names its frames in a burst
  * shorter than that, and drains come further apart.
  */
-#define PERFMAP_RECHECK_NS 10000000LL
+#define PERFMAP_RECHECK_NS 10000000ULL
 
 /*
  * One parsed file; syms is NULL when the file is not ELF, so the frame
@@ -102,7 +101,7 @@ struct proc {
 	__u64 start_ticks;    /* /proc/PID/stat's starttime; 0: unknown */
 	struct mapping *maps; /* sorted by start */
 	size_t nr_maps;
-	long long quiet_until_ns; /* no miss-driven maps re-read before this */
+	unsigned long long quiet_until_ns; /* no miss-driven maps re-read before this */
 	unsigned long used_sweep; /* the sweep count when last looked up */
 	bool maps_known;	  /* maps read at least once, so a miss means a stray address */
 	bool ended;
@@ -110,7 +109,7 @@ struct proc {
 	bool foreign; /* the pid holds another process now: nothing is read for this one */
 	bool warned;
 	struct perfmap *perfmap; /* /tmp/perf-PID.map, once an address needed it */
-	long long perfmap_checked_ns;
+	unsigned long long perfmap_checked_ns;
 	bool perfmap_warned;
 	bool perfmap_refused; /* said with -v that its map is not trusted */
 };
@@ -142,14 +141,6 @@ struct symbolizer {
 static const char *symbol_name(struct symbolizer *s, const char *name)
 {
 	return s->demangler ? demangler__name(s->demangler, name) : strtab__intern(s->strs, name);
-}
-
-static long long mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* ------------------------------------------------------------------------
@@ -1080,7 +1071,7 @@ static int perfmap_refresh(struct symbolizer *s, struct proc *p)
 /* Name of addr in anonymous memory or in no mapping: its perf map entry, else fallback. */
 static const char *jit_name(struct symbolizer *s, struct proc *p, __u64 addr, const char *fallback)
 {
-	long long now = mono_ns();
+	unsigned long long now = now_ns();
 	const char *name;
 
 	if (!p->perfmap) {
@@ -1134,14 +1125,14 @@ static struct mapping *proc_mapping(struct symbolizer *s, struct proc *p, __u64 
 	struct mapping *m = find_mapping(p->maps, p->nr_maps, addr);
 
 	*err = 0;
-	if (m || fresh || p->ended || p->foreign || mono_ns() < p->quiet_until_ns)
+	if (m || fresh || p->ended || p->foreign || now_ns() < p->quiet_until_ns)
 		return m;
 	*err = proc_read_maps(s, p);
 	if (*err)
 		return NULL;
 	m = find_mapping(p->maps, p->nr_maps, addr);
 	if (!m)
-		p->quiet_until_ns = mono_ns() + RETRY_NS;
+		p->quiet_until_ns = now_ns() + RETRY_NS;
 	return m;
 }
 
