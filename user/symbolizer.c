@@ -344,27 +344,39 @@ static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *key
 	return 0;
 }
 
-/* Parse a file not seen before and add it to the cache under its keys. */
-static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
-			    const struct elf_syms_opts *eo, const struct file_keys *keys,
-			    struct file_entry **out)
+/* A new entry in the list of files, holding syms (NULL: not ELF); NULL, syms freed, on ENOMEM. */
+static struct file_entry *file_new(struct symbolizer *s, struct elf_syms *syms)
 {
 	struct file_entry *file = calloc(1, sizeof(*file));
-	int err = 0;
 
-	if (!file)
-		return -ENOMEM;
-	file->syms = elf_syms__open(path, fd, eo);
-	if (!file->syms && errno == ENOMEM) {
-		free(file);
-		return -ENOMEM;
+	if (!file) {
+		elf_syms__free(syms);
+		return NULL;
 	}
-	if (file->syms)
+	file->syms = syms;
+	if (syms)
 		s->stats.files_parsed++;
 	file->next = s->files;
 	if (s->files)
 		s->files->prev = file;
 	s->files = file;
+	return file;
+}
+
+/* Parse a file not seen before and add it to the cache under its keys. */
+static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
+			    const struct elf_syms_opts *eo, const struct file_keys *keys,
+			    struct file_entry **out)
+{
+	struct elf_syms *syms = elf_syms__open(path, fd, eo);
+	struct file_entry *file;
+	int err = 0;
+
+	if (!syms && errno == ENOMEM)
+		return -ENOMEM;
+	file = file_new(s, syms);
+	if (!file)
+		return -ENOMEM;
 	/*
 	 * Only full symbols serve stripped files by build id: an unstripped
 	 * file must not be named from a stripped copy's .dynsym, and takes
@@ -452,28 +464,6 @@ static bool is_vdso(const struct mapping *m)
 	return m->kind == MAPPING_SPECIAL && !strcmp(m->path, VDSO_NAME);
 }
 
-/* Add symbols parsed from memory to the file cache under key. */
-static int file_cache_insert(struct symbolizer *s, struct elf_syms *syms, const __u8 *key,
-			     size_t len, struct file_entry **out)
-{
-	struct file_entry *file = calloc(1, sizeof(*file));
-	int err;
-
-	if (!file) {
-		elf_syms__free(syms);
-		return -ENOMEM;
-	}
-	file->syms = syms;
-	file->next = s->files;
-	if (s->files)
-		s->files->prev = file;
-	s->files = file;
-	err = file_cache_add(s, key, len, file);
-	if (!err)
-		*out = file_get(s, file);
-	return err;
-}
-
 /*
  * The vDSO's symbols, from its image in the process's memory (root may
  * read /proc/PID/mem), cached by build id (else by a hash of the image), so
@@ -484,6 +474,7 @@ static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
 {
 	size_t size = m->end - m->start, len;
 	__u8 key[1 + ELF_BUILD_ID_MAX];
+	struct file_entry *file;
 	struct elf_syms *syms;
 	unsigned long long h;
 	char path[64];
@@ -523,9 +514,10 @@ static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
 		err = -ENOMEM;
 		goto out;
 	}
-	if (syms)
-		s->stats.files_parsed++;
-	err = file_cache_insert(s, syms, key, 1 + len, &m->file);
+	file = file_new(s, syms);
+	err = file ? file_cache_add(s, key, 1 + len, file) : -ENOMEM;
+	if (!err)
+		m->file = file_get(s, file);
 out:
 	free(image);
 	return err;
@@ -953,8 +945,6 @@ static int proc_seen(struct symbolizer *s, const struct vigil_proc_event *ev, bo
 	}
 	if (!p->maps_known && proc_inherit(s, p, ev->parent_tgid, ev->parent_gen))
 		return -ENOMEM;
-	if (s->last_proc && s->last_proc != p)
-		s->last_proc = NULL; /* proc_inherit may have pointed it at the parent */
 	return 0;
 }
 
