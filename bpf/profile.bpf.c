@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* profile.bpf.c: on-CPU sampler; counts (process, thread name, stacks) per perf event. */
+/* profile.bpf.c: on-CPU sampler (perf events) and, in offcpu.bpf.h, off-CPU spans (sched_switch). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -13,6 +13,8 @@ const volatile bool follow_forks = false; /* children of targets become targets 
 const volatile bool include_idle = false;
 const volatile bool want_user = true;
 const volatile bool want_kernel = true;
+const volatile bool key_tid = false;	 /* keep threads apart: a TID in every key */
+const volatile __u32 exclude_tgid = 0; /* vigil itself, in the off-CPU and wall clocks */
 
 /*
  * Two buffers, so the loader can drain one completely while samples go to
@@ -87,6 +89,29 @@ static __always_inline void stat_inc(__u32 idx)
 }
 
 /*
+ * Add value under key in the active counts buffer. 0, or -1 when the map
+ * is full.
+ */
+static __always_inline int count_add(const struct profile_key *key, __u64 value)
+{
+	void *counts = active ? (void *)&counts1 : (void *)&counts0;
+	__u64 *count = bpf_map_lookup_elem(counts, key);
+
+	if (count) {
+		__sync_fetch_and_add(count, value);
+		return 0;
+	}
+	if (!bpf_map_update_elem(counts, key, &value, BPF_NOEXIST))
+		return 0;
+	/* Another CPU may have inserted it just now. */
+	count = bpf_map_lookup_elem(counts, key);
+	if (!count)
+		return -1;
+	__sync_fetch_and_add(count, value);
+	return 0;
+}
+
+/*
  * Walk one side into buf: its frame count, or -errno. bpf_get_stack
  * zero-fills what it does not write, also on failure; a side that is not
  * walked is zeroed here, so equal stacks always make equal keys.
@@ -109,17 +134,17 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	__u64 one = 1, *count;
 	struct profile_key *key;
 	bool in_kernel, kthread;
 	__u32 zero = 0;
-	void *counts;
 
 	if (tid == 0 && !include_idle) {
 		stat_inc(PROFILE_STAT_IDLE);
 		return 0;
 	}
 	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
+		return 0;
+	if (exclude_tgid && tgid == exclude_tgid)
 		return 0;
 	stat_inc(PROFILE_STAT_SAMPLES);
 	key = bpf_map_lookup_elem(&scratch, &zero);
@@ -131,26 +156,20 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	kthread = tid == 0 || (BPF_CORE_READ(task, flags) & PF_KTHREAD);
 
 	key->tgid = tgid;
+	key->tid = key_tid ? tid : 0;
 	key->gen = kthread ? 0 : proc_gen(task, tgid);
+	key->kind = PROFILE_KIND_SAMPLE;
+	key->flags = 0;
+	key->state = 0;
+	key->sysnr = 0;
 	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
 	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
-
-	counts = active ? (void *)&counts1 : (void *)&counts0;
-	count = bpf_map_lookup_elem(counts, key);
-	if (count) {
-		__sync_fetch_and_add(count, 1);
-		return 0;
-	}
-	if (bpf_map_update_elem(counts, key, &one, BPF_NOEXIST)) {
-		/* Another CPU may have inserted it just now. */
-		count = bpf_map_lookup_elem(counts, key);
-		if (count)
-			__sync_fetch_and_add(count, 1);
-		else
-			stat_inc(PROFILE_STAT_COUNTS_FULL);
-	}
+	if (count_add(key, 1))
+		stat_inc(PROFILE_STAT_COUNTS_FULL);
 	return 0;
 }
+
+#include "offcpu.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -9,6 +9,7 @@ packages=(
 	libbpf-dev bpftool libelf-dev zlib1g-dev  # loader, skeletons, ELF symbols
 	libcmocka-dev                             # unit tests
 	libiberty-dev                             # C++ and Rust demangling
+	libjson-c-dev                             # JSON summaries
 	libdebuginfod-dev                         # debug files fetched from debuginfod
 	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests

@@ -12,25 +12,32 @@
 #include "commands.h"
 #include "folded.h"
 #include "profile.h"
+#include "profile_defs.h"
 #include "stacks.h"
 #include "summary.h"
 #include "symbolizer.h"
 #include "target.h"
 #include "util.h"
+#include "waits.h"
 
 #define DEFAULT_FREQ   99
 #define MAX_FREQ       10000
 #define MAX_DURATION   86400
 #define FIRST_DRAIN_NS (100 * 1000000ULL)
 #define POLL_NS	       (10 * 1000000L)
+#define MAX_MIN_BLOCK  (3600 * 1000000UL) /* an hour, in microseconds */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: vigil profile [-p PID[,PID...]] [-F HZ] [-d SECONDS] [-o FILE] [options]\n"
 		"                     [-- COMMAND [ARGS...]]\n"
-		"Sample on-CPU stacks and write them folded, one line per distinct stack:\n"
-		"  comm;outermost;...;innermost COUNT   (kernel frames last, suffixed _[k])\n"
+		"Sample on-CPU stacks, or time off-CPU waits, and write them folded, one line\n"
+		"per distinct stack:\n"
+		"  comm;outermost;...;innermost VALUE   (kernel frames last, suffixed _[k])\n"
+		"VALUE is a sample count (--clock cpu) or microseconds (off, wall), and off and\n"
+		"wall stacks end in where the time went: [cpu], [wait:runqueue], [wait:disk],\n"
+		"[wait:net], [wait:lock], [wait:sleep] or [wait:other].\n"
 		"\n"
 		"Target (default: every task on every online CPU):\n"
 		"  -p, --pid PID[,PID...]  these processes and all their threads, new ones too\n"
@@ -38,6 +45,11 @@ static void usage(FILE *f)
 		"                          it exits; vigil exits with its status. If -d ends\n"
 		"                          first, COMMAND is sent SIGTERM\n"
 		"Options:\n"
+		"      --clock CLOCK       cpu: on-CPU samples (default); off: time blocked or\n"
+		"                          waiting for a CPU, with the stacks the thread left the\n"
+		"                          CPU with; wall: both, samples worth 1/HZ s each\n"
+		"      --per-thread        the thread's name and TID (name/TID) come first\n"
+		"      --min-block USEC    off and wall: drop off-CPU spans shorter than this\n"
 		"  -F, --freq HZ           samples per second per CPU (1-%d, default %d)\n"
 		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
 		"                          SIGTERM, or every target has exited)\n"
@@ -47,7 +59,10 @@ static void usage(FILE *f)
 		"  -U, --user-only         walk user stacks only\n"
 		"  -K, --kernel-only       walk kernel stacks only\n"
 		"      --idle              keep samples of idle CPUs (the swapper tasks)\n"
-		"      --summary FILE      also write the top threads and functions as text\n"
+		"      --summary FILE      also write the top threads and functions as text; off\n"
+		"                          and wall: time by process and thread, per class\n"
+		"                          (without --summary, on stderr)\n"
+		"      --format FMT        of the summary: text (default) or json\n"
 		"      --debug-dir DIR     look for separate debug files of stripped binaries in\n"
 		"                          DIR (repeatable, up to %d) instead of /usr/lib/debug\n"
 		"      --no-demangle       show C++ and Rust names as linked (_ZN..., _R...)\n"
@@ -57,7 +72,9 @@ static void usage(FILE *f)
 		"Examples:\n"
 		"  vigil profile -p 4121 -d 10 -o app.folded    a running process for 10 s\n"
 		"  vigil profile -F 999 -d 5 > system.folded     the whole machine at 999 Hz\n"
-		"  vigil profile -o srv.folded -- ./server -j2   a command, until it exits\n",
+		"  vigil profile -o srv.folded -- ./server -j2   a command, until it exits\n"
+		"  vigil profile --clock wall -p 4121 -d 10 -o wall.folded\n"
+		"                                               where its time goes, CPU and waits\n",
 		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION, SYMBOLIZER_DEBUG_DIRS_MAX);
 }
 
@@ -89,6 +106,10 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		OPT_SUMMARY,
 		OPT_NO_DEMANGLE,
 		OPT_DEBUG_DIR,
+		OPT_CLOCK,
+		OPT_PER_THREAD,
+		OPT_MIN_BLOCK,
+		OPT_FORMAT,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -101,10 +122,16 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		{"summary", required_argument, NULL, OPT_SUMMARY},
 		{"no-demangle", no_argument, NULL, OPT_NO_DEMANGLE},
 		{"debug-dir", required_argument, NULL, OPT_DEBUG_DIR},
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"per-thread", no_argument, NULL, OPT_PER_THREAD},
+		{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
+	unsigned long min_block = 0;
+	bool min_block_given = false;
 	int c, n;
 
 	a->opts.freq = DEFAULT_FREQ;
@@ -123,6 +150,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		case 'F':
 			if (parse_ulong(optarg, 1, MAX_FREQ, "-F", &a->opts.freq))
 				return EXIT_USAGE;
+			a->freq_given = true;
 			break;
 		case 'd':
 			if (parse_ulong(optarg, 1, MAX_DURATION, "-d", &a->opts.duration_s))
@@ -150,6 +178,34 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			if (add_debug_dir(&a->sym, optarg))
 				return EXIT_USAGE;
 			break;
+		case OPT_CLOCK:
+			if (!strcmp(optarg, "cpu"))
+				a->opts.clock = PROFILE_CLOCK_CPU;
+			else if (!strcmp(optarg, "off"))
+				a->opts.clock = PROFILE_CLOCK_OFF;
+			else if (!strcmp(optarg, "wall"))
+				a->opts.clock = PROFILE_CLOCK_WALL;
+			else {
+				vigil_err("profile: --clock '%s': expected cpu, off or wall", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PER_THREAD:
+			a->opts.per_thread = true;
+			break;
+		case OPT_MIN_BLOCK:
+			if (parse_ulong(optarg, 0, MAX_MIN_BLOCK, "--min-block", &min_block))
+				return EXIT_USAGE;
+			min_block_given = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				a->json = true;
+			else if (strcmp(optarg, "text")) {
+				vigil_err("profile: --format '%s': expected text or json", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'v':
 			vigil_verbose++;
 			break;
@@ -168,6 +224,24 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		vigil_err("profile: -U and -K exclude each other");
 		return EXIT_USAGE;
 	}
+	if (a->opts.clock == PROFILE_CLOCK_CPU && min_block_given) {
+		vigil_err("profile: --min-block needs --clock off or wall");
+		return EXIT_USAGE;
+	}
+	if (a->opts.clock == PROFILE_CLOCK_OFF && a->freq_given) {
+		vigil_err("profile: -F sets the sampling rate, which --clock off does not use");
+		return EXIT_USAGE;
+	}
+	if (a->opts.clock != PROFILE_CLOCK_CPU && a->opts.idle) {
+		vigil_err("profile: --idle: idle CPUs are not threads that wait; it needs "
+			  "--clock cpu");
+		return EXIT_USAGE;
+	}
+	if (a->opts.clock == PROFILE_CLOCK_CPU && a->json) {
+		vigil_err("profile: --format json: the JSON summary is of --clock off or wall");
+		return EXIT_USAGE;
+	}
+	a->opts.min_block_ns = min_block * 1000ULL;
 	/* getopt stops at "--" or at the first operand; either way a command follows. */
 	if (optind < argc)
 		a->command = &argv[optind];
@@ -271,7 +345,7 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 			err = profile__drain(p, set, sym);
 			if (err)
 				return err;
-			next_drain = now + interval;
+			next_drain = now + profile__drain_interval_ms(p) * 1000000ULL;
 		}
 	}
 	*elapsed_s = (now_ns() - start) / 1e9;
@@ -299,6 +373,33 @@ static void print_lost(const char *side, const __u64 lost[2], char *buf, size_t 
 		off += snprintf(buf + off, len - off, "; ");
 }
 
+/* What the off-CPU collector measured, dropped as asked, and lost. */
+static void report_offcpu(const struct profile_args *a, struct profile *p,
+			  const struct profile_stats *st, double elapsed)
+{
+	if (a->opts.clock == PROFILE_CLOCK_WALL)
+		vigil_err("profile: %llu samples taken (%s, %.1f s)",
+			  (unsigned long long)st->samples, profile__describe(p), elapsed);
+	vigil_err("off-CPU: %llu spans, %llu below --min-block dropped, %llu lost",
+		  (unsigned long long)st->spans, (unsigned long long)st->short_spans,
+		  (unsigned long long)(st->spans_full + st->threads_full));
+	if (st->span_stacks_lost)
+		vigil_err("off-CPU: %llu distinct stacks could not be walked; kept as [lost ...] "
+			  "frames", (unsigned long long)st->span_stacks_lost);
+	if (st->spans_full)
+		vigil_err("off-CPU: %llu span parts had no room in the counts map; their time is "
+			  "in [lost span: counts map full]",
+			  (unsigned long long)st->spans_full);
+	if (st->threads_full)
+		vigil_err("off-CPU: %llu context switches of threads beyond the %d followed were "
+			  "not measured",
+			  (unsigned long long)st->threads_full, PROFILE_MAX_THREADS);
+	if (st->cpu_full)
+		vigil_err("off-CPU: %llu on-CPU spans had no room in the threads map; the "
+			  "summary's cpu is short by them",
+			  (unsigned long long)st->cpu_full);
+}
+
 static void report(const struct profile_args *a, struct profile *p, struct stack_set *set,
 		   double elapsed)
 {
@@ -306,9 +407,13 @@ static void report(const struct profile_args *a, struct profile *p, struct stack
 	char lost[512] = "";
 
 	profile__stats(p, &st);
-	vigil_err("profile: %llu samples taken, %llu in the profile (%s, %.1f s)",
-		  (unsigned long long)st.samples, (unsigned long long)stack_set__total(set),
-		  profile__describe(p), elapsed);
+	if (a->opts.clock == PROFILE_CLOCK_CPU)
+		vigil_err("profile: %llu samples taken, %llu in the profile (%s, %.1f s)",
+			  (unsigned long long)st.samples,
+			  (unsigned long long)stack_set__total(set), profile__describe(p),
+			  elapsed);
+	else
+		report_offcpu(a, p, &st, elapsed);
 	print_lost("user stacks", st.lost_user, lost, sizeof(lost));
 	print_lost("kernel stacks", st.lost_kern, lost, sizeof(lost));
 	if (st.counts_full)
@@ -395,13 +500,43 @@ static void summary_notes(struct profile *p, char *buf, size_t len)
 		 (unsigned long long)st.truncated, st.max_depth, (unsigned long long)st.cut);
 }
 
+static const char *clock_name(enum profile_clock c)
+{
+	return c == PROFILE_CLOCK_OFF ? "off" : c == PROFILE_CLOCK_WALL ? "wall" : "cpu";
+}
+
+/* Time by process and thread, per class: to f, as text or JSON. */
+static int write_waits(struct profile_args *a, FILE *f, struct profile *p, const char *title)
+{
+	struct wait_report r = {
+		.title = title,
+		.clock = clock_name(a->opts.clock),
+		.duration_ns = profile__duration_ns(p),
+	};
+
+	if (a->json)
+		return wait_table__write_json(f, profile__waits(p), &r);
+	/* on stderr, a screenful; a file holds every row */
+	if (f == stderr) {
+		r.top_processes = 10;
+		r.top_threads = 10;
+	}
+	return wait_table__write_text(f, profile__waits(p), &r);
+}
+
 static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
 			 struct stack_set *set, struct profile *p, double elapsed)
 {
 	char what[256], title[512], notes[512];
 	struct summary_opts so = {.unit = "samples", .top_threads = 5, .top = 15};
+	bool offcpu = a->opts.clock != PROFILE_CLOCK_CPU;
 	int err;
 
+	/* off-CPU time is summed in ns, and written in us */
+	if (offcpu) {
+		stack_set__scale(set, 1000);
+		so.unit = "us";
+	}
 	/* A write error shows in the stream; commit reports it with the file's name. */
 	err = folded__write(out->f, set);
 	if (err == -ENOMEM) {
@@ -409,15 +544,29 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 		return err;
 	}
 	err = outfile__commit(out);
-	if (err || !a->summary)
+	if (err)
 		return err;
 	describe_target(a, what, sizeof(what));
-	snprintf(title, sizeof(title), "vigil profile: %s, on-CPU, %s, %.1f s", what,
+	snprintf(title, sizeof(title), "vigil profile: %s, %s, %s, %.1f s", what,
+		 a->opts.clock == PROFILE_CLOCK_CPU ? "on-CPU" : a->opts.clock == PROFILE_CLOCK_OFF
+							     ? "off-CPU" : "wall clock",
 		 profile__describe(p), elapsed);
-	so.title = title;
-	summary_notes(p, notes, sizeof(notes));
-	so.notes = notes;
-	err = summary__write(sum->f, set, &so);
+	if (!a->summary)
+		return offcpu && write_waits(a, stderr, p, NULL) == -ENOMEM ? -ENOMEM : 0;
+	if (!a->json) {
+		so.title = title;
+		summary_notes(p, notes, sizeof(notes));
+		so.notes = notes;
+		err = summary__write(sum->f, set, &so);
+		if (!err && offcpu) {
+			fputc('\n', sum->f);
+			err = write_waits(a, sum->f, p, NULL);
+		}
+	} else if (offcpu) {
+		err = write_waits(a, sum->f, p, NULL);
+	} else {
+		err = summary__write(sum->f, set, &so);
+	}
 	if (err == -ENOMEM) {
 		vigil_err("profile: out of memory");
 		return err;

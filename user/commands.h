@@ -19,6 +19,8 @@ struct profile_args {
 	char **command;
 	bool no_demangle;	    /* --no-demangle: C++ and Rust names as linked */
 	struct symbolizer_opts sym; /* --debug-dir */
+	bool json;		    /* --format json: the summary as JSON */
+	bool freq_given;	    /* -F, which --clock off does not use */
 };
 
 /*

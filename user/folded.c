@@ -46,6 +46,8 @@ int folded__write(FILE *f, struct stack_set *set)
 	for (; *sorted; sorted++) {
 		const struct stack *st = *sorted;
 
+		if (!st->value)
+			continue; /* rounded to nothing in the profile's unit */
 		for (size_t i = 0; i < st->depth; i++) {
 			const char *name = st->frames[i];
 

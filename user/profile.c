@@ -18,6 +18,7 @@
 #include "strtab.h"
 #include "symbolizer.h"
 #include "util.h"
+#include "waits.h"
 
 /* How often a drain that names many stacks stops to read process events. */
 #define POLL_DURING_DRAIN_NS (10 * 1000000ULL)
@@ -51,6 +52,13 @@ struct profile {
 	size_t nr_batch, batch_cap;
 	int event_err;
 	char desc[160];
+	/* the off-CPU collector */
+	bool offcpu, sampling;
+	struct bpf_link *sched_links[3];
+	struct wait_table *waits;
+	__u64 t_start, t_end; /* CLOCK_MONOTONIC ns: attach, stop */
+	bool stopped, finished;
+	__u64 spans_full_seen; /* spans_full ns already turned into placeholders */
 };
 
 static __u32 pow2_at_least(__u64 n)
@@ -69,7 +77,8 @@ static __u32 pow2_at_least(__u64 n)
  * big machines and high rates, so that a buffer never needs more than
  * PROFILE_MAX_COUNTS entries (2 KiB each, preallocated).
  */
-#define PROFILE_MAX_COUNTS 16384
+#define PROFILE_MAX_COUNTS    16384
+#define PROFILE_OFFCPU_COUNTS 4096
 static void size_maps(struct profile *p)
 {
 	__u64 per_second = (__u64)p->opts.freq * p->ncpus;
@@ -170,6 +179,38 @@ struct profile *profile__new(const struct profile_opts *opts)
 	p->skel->rodata->include_idle = opts->idle;
 	p->skel->rodata->want_user = opts->user;
 	p->skel->rodata->want_kernel = opts->kernel;
+	p->offcpu = opts->clock != PROFILE_CLOCK_CPU;
+	p->sampling = opts->clock != PROFILE_CLOCK_OFF;
+	p->skel->rodata->key_tid = p->offcpu || opts->per_thread;
+	/* vigil's own waits would fill an off-CPU profile of the system */
+	p->skel->rodata->exclude_tgid = p->offcpu ? (__u32)getpid() : 0;
+	p->skel->rodata->min_block_ns = opts->min_block_ns;
+	bpf_program__set_autoload(p->skel->progs.profile_sample, p->sampling);
+	bpf_program__set_autoload(p->skel->progs.offcpu_switch, p->offcpu);
+	bpf_program__set_autoload(p->skel->progs.offcpu_wakeup, p->offcpu);
+	bpf_program__set_autoload(p->skel->progs.offcpu_wakeup_new, p->offcpu);
+	if (!p->offcpu) {
+		bpf_map__set_max_entries(p->skel->maps.threads0, 1);
+		bpf_map__set_max_entries(p->skel->maps.threads1, 1);
+		bpf_map__set_max_entries(p->skel->maps.offcpu_threads, 1);
+	} else {
+		p->waits = wait_table__new();
+		if (!p->waits) {
+			err = -ENOMEM;
+			vigil_err("profile: out of memory");
+			goto fail;
+		}
+	}
+	if (p->offcpu) {
+		/*
+		 * Spans are not bounded by a rate as samples are. Entries are
+		 * preallocated (allocating them on demand fails in bursts of
+		 * new stacks), so the map is kept smaller, and drained sooner
+		 * when a drain finds it three quarters full.
+		 */
+		p->count_entries = PROFILE_OFFCPU_COUNTS;
+		p->drain_ms = 1000;
+	}
 	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
 
@@ -292,18 +333,10 @@ int profile__poll(struct profile *p, struct symbolizer *sym)
  * have none (ENOENT, EOPNOTSUPP, ENODEV), and then the cpu-clock software
  * event, which ticks on an hrtimer and needs no PMU.
  */
-int profile__attach(struct profile *p)
+static int attach_sampling(struct profile *p)
 {
 	int err;
 
-	p->pefds = calloc(MAX_CPUS, sizeof(*p->pefds));
-	p->links = calloc(MAX_CPUS, sizeof(*p->links));
-	if (!p->pefds || !p->links)
-		return -ENOMEM;
-
-	err = attach_procs(p);
-	if (err)
-		return err;
 	p->hardware = true;
 	for (int cpu = 0; cpu < MAX_CPUS; cpu++) {
 		int fd;
@@ -337,11 +370,71 @@ int profile__attach(struct profile *p)
 		}
 		p->nevents++;
 	}
-	snprintf(p->desc, sizeof(p->desc), "%s, %lu Hz, %d CPUs",
-		 p->hardware ? "hardware cycles" : "cpu-clock", p->opts.freq, p->nevents);
+	return 0;
+}
+
+/*
+ * The off-CPU collector on raw tracepoints, which need neither tracefs nor
+ * kprobes. Wake-ups first, so that a thread woken while the rest attaches
+ * is known as runnable; the start time before all of them, so that no
+ * span is measured from before it.
+ */
+static int attach_sched(struct profile *p)
+{
+	struct profile_bpf *skel = p->skel;
+	struct bpf_program *progs[] = {skel->progs.offcpu_wakeup_new, skel->progs.offcpu_wakeup,
+				       skel->progs.offcpu_switch};
+	static const char *const names[] = {"sched_wakeup_new", "sched_wakeup", "sched_switch"};
+	int err;
+
+	p->t_start = now_ns();
+	skel->bss->offcpu_start_ns = p->t_start;
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		p->sched_links[i] = bpf_program__attach(progs[i]);
+		if (!p->sched_links[i]) {
+			err = -errno;
+			vigil_err("profile: cannot attach raw_tp/%s: %s", names[i],
+				  strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int profile__attach(struct profile *p)
+{
+	int err;
+
+	p->pefds = calloc(MAX_CPUS, sizeof(*p->pefds));
+	p->links = calloc(MAX_CPUS, sizeof(*p->links));
+	if (!p->pefds || !p->links)
+		return -ENOMEM;
+
+	err = attach_procs(p);
+	if (err)
+		return err;
+	if (p->offcpu) {
+		err = attach_sched(p);
+		if (err)
+			return err;
+	}
+	if (p->sampling) {
+		err = attach_sampling(p);
+		if (err)
+			return err;
+	}
+	if (p->offcpu && p->sampling)
+		snprintf(p->desc, sizeof(p->desc), "wall clock: %s, %lu Hz, %d CPUs, and "
+			 "sched_switch", p->hardware ? "hardware cycles" : "cpu-clock",
+			 p->opts.freq, p->nevents);
+	else if (p->offcpu)
+		snprintf(p->desc, sizeof(p->desc), "off-CPU: sched_switch and sched_wakeup");
+	else
+		snprintf(p->desc, sizeof(p->desc), "%s, %lu Hz, %d CPUs",
+			 p->hardware ? "hardware cycles" : "cpu-clock", p->opts.freq, p->nevents);
 	vigil_info(1,
-		   "profile: attached to %s (one perf event per online CPU); processes tracked "
-		   "on raw_tp/sched_process_{fork,exec,exit}%s",
+		   "profile: attached to %s; processes tracked on "
+		   "raw_tp/sched_process_{fork,exec,exit}%s",
 		   p->desc, p->opts.follow_forks ? ", children of the command followed" : "");
 	return 0;
 }
@@ -350,6 +443,25 @@ void profile__stop(struct profile *p)
 {
 	for (int i = 0; i < p->nevents; i++)
 		ioctl(p->pefds[i], PERF_EVENT_IOC_DISABLE, 0);
+	/* the end of the run is when switches stop being followed */
+	for (int i = 0; i < 3; i++) {
+		bpf_link__destroy(p->sched_links[i]);
+		p->sched_links[i] = NULL;
+	}
+	p->t_end = now_ns();
+	if (!p->t_start)
+		p->t_start = p->t_end;
+	p->stopped = true;
+}
+
+struct wait_table *profile__waits(struct profile *p)
+{
+	return p->waits;
+}
+
+__u64 profile__duration_ns(const struct profile *p)
+{
+	return p->t_end > p->t_start ? p->t_end - p->t_start : 0;
 }
 
 const char *profile__describe(const struct profile *p)
@@ -402,8 +514,9 @@ static void clear_counts(struct profile *p, int fd, long n)
 }
 
 struct frames {
-	const char *v[2 * PROFILE_MAX_DEPTH + 4];
+	const char *v[2 * PROFILE_MAX_DEPTH + 8];
 	size_t n;
+	size_t kstart; /* where the kernel frames begin */
 };
 
 static int push(struct frames *fr, struct strtab *names, const char *s)
@@ -414,6 +527,28 @@ static int push(struct frames *fr, struct strtab *names, const char *s)
 		return -ENOMEM;
 	fr->v[fr->n++] = name;
 	return 0;
+}
+
+/*
+ * How many innermost kernel frames belong to the tracepoint and the BPF
+ * program that walked the stack (bpf_trace_run4, __bpf_trace_sched_switch,
+ * __traceiter_sched_switch): not where the thread waited.
+ */
+static int tracing_frames(struct symbolizer *sym, const __u64 *ips, int n)
+{
+	static const char *const prefixes[] = {"bpf_", "__bpf_", "__traceiter_", "trace_"};
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = symbolizer__kernel(sym, i > 0 ? ips[i] - 1 : ips[i]);
+		bool tracing = false;
+
+		for (size_t j = 0; name && j < sizeof(prefixes) / sizeof(prefixes[0]); j++)
+			tracing |= !strncmp(name, prefixes[j], strlen(prefixes[j]));
+		if (!tracing)
+			break;
+	}
+	return i < n ? i : 0;
 }
 
 /*
@@ -434,28 +569,37 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 	const char *user[PROFILE_MAX_DEPTH];
 	bool cut = false;
 	char buf[512];
-	int named;
+	int named, skip = 0;
 
+	if (kernel)
+		fr->kstart = fr->n;
 	if (n == PROFILE_NO_STACK)
 		return 0;
 	if (n <= 0) {
-		lost[lost_index(n ? n : -EFAULT)] += d->count;
+		if (d->key.kind == PROFILE_KIND_SAMPLE)
+			lost[lost_index(n ? n : -EFAULT)] += d->count;
+		else
+			p->lost.span_stacks_lost++;
 		return push(fr, names, kernel ? "[lost kernel stack]" : "[lost user stack]");
 	}
 	if (n > PROFILE_MAX_DEPTH)
 		n = PROFILE_MAX_DEPTH;
 	named = n;
+	/* an off-CPU stack starts inside the tracepoint that took it */
+	if (kernel && d->key.kind != PROFILE_KIND_SAMPLE)
+		skip = tracing_frames(sym, ips, n);
 	if (!kernel) {
 		named = symbolizer__user_stack(sym, d->key.tgid, d->key.gen, ips, n, in_kernel,
 					       user, &cut);
 		if (named < 0)
 			return named;
-		if (cut)
+		if (cut && d->key.kind == PROFILE_KIND_SAMPLE)
 			p->lost.cut += d->count;
 	}
 	/* a stack cut where its walk went astray is not one that was too deep */
 	if (n >= p->max_depth && !cut) {
-		p->lost.truncated += d->count;
+		if (d->key.kind == PROFILE_KIND_SAMPLE)
+			p->lost.truncated += d->count;
 		cut = true;
 	}
 	if (cut) {
@@ -463,7 +607,7 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		if (err)
 			return err;
 	}
-	for (int i = named - 1; i >= 0; i--) {
+	for (int i = named - 1; i >= skip; i--) {
 		const char *name;
 
 		if (kernel) {
@@ -498,9 +642,190 @@ static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
 	return frame ? stack_set__add(set, &frame, 1, delta) : -ENOMEM;
 }
 
-int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym)
+/*
+ * The class of an off-CPU key: runnable spans wait for a CPU; blocked ones
+ * are classified from the flags, the syscall and the kernel frames, read
+ * here from the innermost outwards.
+ */
+static enum wait_class key_class(const struct profile_key *key, const struct frames *fr)
+{
+	const char *kframes[PROFILE_MAX_DEPTH];
+	int n = 0;
+
+	if (key->kind == PROFILE_KIND_RUNQ)
+		return WAIT_RUNQUEUE;
+	for (size_t i = fr->n; i > fr->kstart && n < PROFILE_MAX_DEPTH; i--)
+		kframes[n++] = fr->v[i - 1];
+	return waits__classify(key->flags, key->sysnr, kframes, n);
+}
+
+/*
+ * Add one key's value to the set: the thread's name (with its TID if
+ * asked), both stacks, and for off-CPU and wall profiles a last frame
+ * that says where the time went. marker, when not NULL, goes before that
+ * frame: how the span was cut.
+ */
+static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *sym,
+		   const struct drained *d, const char *marker)
 {
 	struct strtab *names = stack_set__strtab(set);
+	char comm[PROFILE_COMM_LEN + 1], first[PROFILE_COMM_LEN + 16];
+	struct frames fr = {.n = 0};
+	enum wait_class c = WAIT_CPU;
+	__u64 value = d->count;
+	int err;
+
+	memcpy(comm, d->key.comm, PROFILE_COMM_LEN);
+	comm[PROFILE_COMM_LEN] = '\0';
+	if (p->opts.per_thread)
+		snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]", d->key.tid);
+	else
+		snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
+	err = push(&fr, names, first);
+	if (!err)
+		err = add_side(p, &fr, names, sym, d, false /* user */);
+	if (!err)
+		err = add_side(p, &fr, names, sym, d, true /* kernel */);
+	if (err)
+		return err;
+	if (d->key.kind == PROFILE_KIND_SAMPLE) {
+		/*
+		 * Only the thread's name: -K and a sample in user mode, or -U and
+		 * a kernel thread. Say which side the time was on.
+		 */
+		if (fr.n == 1)
+			err = push(&fr, names, p->opts.user ? "[kernel]" : "[user]");
+		if (!err && p->offcpu) {
+			err = push(&fr, names, waits__frame(WAIT_CPU));
+			value = d->count * (1000000000ULL / p->opts.freq);
+		}
+	} else {
+		/*
+		 * A command's process blocked since before the start is vigil's
+		 * child waiting to exec it: not the command's time.
+		 */
+		if ((d->key.flags & PROFILE_F_CUT_START) && p->opts.follow_forks)
+			return 0;
+		c = key_class(&d->key, &fr);
+		if (d->key.flags & PROFILE_F_CUT_START)
+			err = push(&fr, names, "[cut at start]");
+		if (!err && marker)
+			err = push(&fr, names, marker);
+		if (!err)
+			err = push(&fr, names, waits__frame(c));
+		if (!err)
+			err = wait_table__add(p->waits, d->key.tgid, d->key.tid, comm, c, value,
+					      marker || (d->key.flags & PROFILE_F_CUT_START));
+	}
+	return err ? err : stack_set__add(set, fr.v, fr.n, value);
+}
+
+/* Exact on-CPU time per thread from the idle threads map, into the wait table. */
+static int drain_threads(struct profile *p, int fd)
+{
+	struct profile_tkey key, next, *prev = NULL;
+	struct profile_tval val;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		if (prev)
+			bpf_map_delete_elem(fd, &key);
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue;
+		val.comm[PROFILE_COMM_LEN - 1] = '\0';
+		err = wait_table__add(p->waits, key.tgid, key.tid, val.comm, WAIT_CPU, val.cpu_ns,
+				      false);
+	}
+	if (prev)
+		bpf_map_delete_elem(fd, &key);
+	return err;
+}
+
+/*
+ * After the last drain: spans still running when the run ended, cut
+ * there, and the CPU time of threads still on a CPU. Spans that began
+ * after the end, between stop and the programs' detach, are not counted.
+ */
+static int finish_offcpu(struct profile *p, struct stack_set *set, struct symbolizer *sym)
+{
+	int fd = bpf_map__fd(p->skel->maps.offcpu_threads);
+	struct drained *d = calloc(1, sizeof(*d));
+	struct profile_thread *t = calloc(1, sizeof(*t));
+	__u32 tid, *prev = NULL;
+	int err = 0;
+
+	if (!d || !t) {
+		err = -ENOMEM;
+		goto out;
+	}
+	while (!err && !bpf_map_get_next_key(fd, prev, &tid)) {
+		__u64 end = p->t_end, wake;
+
+		prev = &tid;
+		if (bpf_map_lookup_elem(fd, &tid, t))
+			continue;
+		if (!t->t_out) {
+			__u64 since = t->t_in > p->t_start ? t->t_in : p->t_start;
+
+			if (since < end)
+				err = wait_table__add(p->waits, t->key.tgid, tid, t->key.comm,
+						      WAIT_CPU, end - since, false);
+			continue;
+		}
+		if (t->t_out >= end || end - t->t_out < p->opts.min_block_ns)
+			continue;
+		wake = t->t_wake && t->t_wake < end ? t->t_wake : end;
+		if (wake < t->t_out)
+			wake = t->t_out;
+		d->key = t->key;
+		d->key.tid = tid;
+		d->key.kind = PROFILE_KIND_BLOCKED;
+		d->count = wake - t->t_out;
+		if (d->count)
+			err = add_key(p, set, sym, d, "[cut at end]");
+		d->key.kind = PROFILE_KIND_RUNQ;
+		d->count = end - wake;
+		if (!err && d->count)
+			err = add_key(p, set, sym, d, "[cut at end]");
+	}
+out:
+	free(d);
+	free(t);
+	return err;
+}
+
+static int add_placeholder_for_full_spans(struct profile *p, struct stack_set *set)
+{
+	__u32 idx = PROFILE_STAT_SPANS_FULL_NS;
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals, sum = 0;
+	const char *frames[2];
+
+	if (ncpu <= 0)
+		return 0;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (!bpf_map__lookup_elem(p->skel->maps.stats, &idx, sizeof(idx), vals,
+				  ncpu * sizeof(*vals), 0))
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+	free(vals);
+	if (sum <= p->spans_full_seen)
+		return 0;
+	frames[0] = strtab__intern(stack_set__strtab(set), "[lost span: counts map full]");
+	frames[1] = strtab__intern(stack_set__strtab(set), waits__frame(WAIT_OTHER));
+	if (!frames[0] || !frames[1])
+		return -ENOMEM;
+	sum -= p->spans_full_seen;
+	p->spans_full_seen += sum;
+	return stack_set__add(set, frames, 2, sum);
+}
+
+int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *sym)
+{
 	struct timespec grace = {0, 2 * 1000 * 1000};
 	__u32 idle = p->skel->bss->active;
 	unsigned long long last_poll;
@@ -524,27 +849,14 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	n = collect_counts(p, counts_fd);
 	if (n < 0)
 		return n;
+	if (p->offcpu && (__u64)n * 4 > (__u64)p->count_entries * 3 && p->drain_ms > 100) {
+		p->drain_ms /= 2;
+		vigil_info(1, "profile: counts map %ld of %u full; draining every %u ms", n,
+			   p->count_entries, p->drain_ms);
+	}
 	last_poll = now_ns();
 	for (long i = 0; i < n && !err; i++) {
-		const struct drained *d = &p->keys[i];
-		struct frames fr = {.n = 0};
-		char comm[PROFILE_COMM_LEN + 1];
-
-		memcpy(comm, d->key.comm, PROFILE_COMM_LEN);
-		comm[PROFILE_COMM_LEN] = '\0';
-		err = push(&fr, names, comm[0] ? comm : "[unknown]");
-		if (!err)
-			err = add_side(p, &fr, names, sym, d, false /* user */);
-		if (!err)
-			err = add_side(p, &fr, names, sym, d, true /* kernel */);
-		/*
-		 * Only the thread's name: -K and a sample in user mode, or -U and
-		 * a kernel thread. Say which side the time was on.
-		 */
-		if (!err && fr.n == 1)
-			err = push(&fr, names, p->opts.user ? "[kernel]" : "[user]");
-		if (!err)
-			err = stack_set__add(set, fr.v, fr.n, d->count);
+		err = add_key(p, set, sym, &p->keys[i], NULL);
 		/* a long drain still reads new processes while they run */
 		if (!err && (i & 63) == 63 && now_ns() - last_poll >= POLL_DURING_DRAIN_NS) {
 			err = profile__poll(p, sym);
@@ -554,6 +866,16 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	clear_counts(p, counts_fd, n);
 	if (!err)
 		err = add_placeholder_for_full(p, set);
+	if (!err && p->offcpu) {
+		err = drain_threads(p, bpf_map__fd(idle ? p->skel->maps.threads1
+						      : p->skel->maps.threads0));
+		if (!err)
+			err = add_placeholder_for_full_spans(p, set);
+		if (!err && p->stopped && !p->finished) {
+			p->finished = true;
+			err = finish_offcpu(p, set, sym);
+		}
+	}
 	if (!err)
 		symbolizer__sweep(sym);
 	return err;
@@ -566,6 +888,7 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 
 	*out = p->lost;
 	out->samples = out->idle = out->counts_full = 0;
+	out->spans = out->short_spans = out->spans_full = out->threads_full = out->cpu_full = 0;
 	out->max_depth = p->max_depth;
 	out->events_lost = p->skel->bss->proc_events_lost;
 	if (ncpu <= 0)
@@ -587,6 +910,16 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 			out->idle = sum;
 		else if (idx == PROFILE_STAT_COUNTS_FULL)
 			out->counts_full = sum;
+		else if (idx == PROFILE_STAT_SPANS)
+			out->spans = sum;
+		else if (idx == PROFILE_STAT_SHORT)
+			out->short_spans = sum;
+		else if (idx == PROFILE_STAT_SPANS_FULL)
+			out->spans_full = sum;
+		else if (idx == PROFILE_STAT_THREADS_FULL)
+			out->threads_full = sum;
+		else if (idx == PROFILE_STAT_CPU_FULL)
+			out->cpu_full = sum;
 	}
 	free(vals);
 }
@@ -601,6 +934,9 @@ void profile__free(struct profile *p)
 	}
 	free(p->links);
 	free(p->pefds);
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(p->sched_links[i]);
+	wait_table__free(p->waits);
 	ring_buffer__free(p->events);
 	free(p->batch);
 	profile_bpf__destroy(p->skel);

@@ -6,6 +6,11 @@
  * kernel, and drains them into a stack set: comm, then user frames
  * outermost first, then kernel frames suffixed "_[k]". It knows nothing of
  * output formats.
+ *
+ * With the off-CPU or wall clock it also follows context switches
+ * (bpf/offcpu.bpf.h): the set's values are then nanoseconds, every stack
+ * ends in its class ("[wait:disk]", ..., "[cpu]"), and a wait_table sums
+ * each thread's CPU and wait time for the summary.
  */
 #ifndef VIGIL_PROFILE_H_USER
 #define VIGIL_PROFILE_H_USER
@@ -16,8 +21,19 @@
 struct stack_set;
 struct symbolizer;
 struct profile;
+struct wait_table;
+
+/* What a profile measures: on-CPU samples, off-CPU time, or both (wall clock). */
+enum profile_clock {
+	PROFILE_CLOCK_CPU,
+	PROFILE_CLOCK_OFF,
+	PROFILE_CLOCK_WALL,
+};
 
 struct profile_opts {
+	enum profile_clock clock;
+	bool per_thread;      /* "comm/TID" as the outermost frame */
+	__u64 min_block_ns;   /* off-CPU spans shorter than this are dropped */
 	unsigned long freq;	  /* samples per second per CPU */
 	unsigned long duration_s; /* 0: until stopped */
 	const int *pids;	  /* tgids to sample; NULL or npids 0: every task */
@@ -37,6 +53,13 @@ struct profile_stats {
 	__u64 cut;	    /* samples whose user stack walk went astray: cut there */
 	__u64 events_lost;  /* process events the ring buffer had no room for */
 	int max_depth;	    /* frames walked per side: kernel.perf_event_max_stack, at most 127 */
+	/* the off-CPU collector */
+	__u64 spans;	     /* off-CPU spans measured */
+	__u64 short_spans;   /* of those, shorter than min_block_ns: dropped as asked */
+	__u64 spans_full;    /* span parts with no room in the counts map: placeholders */
+	__u64 threads_full;  /* switches of threads with no room to follow them: not measured */
+	__u64 cpu_full;	     /* on-CPU spans with no room in the threads map: not in the summary */
+	__u64 span_stacks_lost; /* distinct off-CPU stacks with a failed walk: [lost ...] */
 };
 
 /* Indexes of lost_user[] and lost_kern[]. */
@@ -60,8 +83,16 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
  * runs. Call often (every few ms) between drains. 0 or -errno.
  */
 int profile__poll(struct profile *p, struct symbolizer *sym);
-/* Stop sampling (the events stay open), so a last drain leaves nothing behind. */
+/*
+ * Stop sampling (the events stay open) and following switches, so a last
+ * drain leaves nothing behind. That drain also adds the spans still
+ * running, cut at the end, and the time of threads still on a CPU.
+ */
 void profile__stop(struct profile *p);
+/* Per-thread CPU and waits (off-CPU and wall clocks), filled by drains; NULL otherwise. */
+struct wait_table *profile__waits(struct profile *p);
+/* The run's wall time, attach to stop, in ns (after profile__stop). */
+__u64 profile__duration_ns(const struct profile *p);
 /* How often the loop should drain, from the rate and CPU count: 100 to 1000 ms. */
 unsigned int profile__drain_interval_ms(const struct profile *p);
 void profile__stats(struct profile *p, struct profile_stats *out);

@@ -106,6 +106,19 @@ int stack_set__add(struct stack_set *set, const char *const *frames, size_t dept
 	return 0;
 }
 
+void stack_set__scale(struct stack_set *set, __u64 div)
+{
+	set->total = 0;
+	for (size_t i = 0; i < set->cap; i++) {
+		struct stack *st = set->slots[i];
+
+		if (!st)
+			continue;
+		st->value = (st->value + div / 2) / div;
+		set->total += st->value;
+	}
+}
+
 size_t stack_set__count(const struct stack_set *set)
 {
 	return set->count;

@@ -30,6 +30,13 @@ struct strtab *stack_set__strtab(struct stack_set *set);
 /* Add value to the stack frames[0..depth). Returns 0 or -ENOMEM. */
 int stack_set__add(struct stack_set *set, const char *const *frames, size_t depth, __u64 value);
 
+/*
+ * Divide every value by div, rounding to the nearest: nanoseconds summed
+ * exactly become microseconds once, at the end. Stacks that round to 0
+ * stay in the set; the writers skip them.
+ */
+void stack_set__scale(struct stack_set *set, __u64 div);
+
 size_t stack_set__count(const struct stack_set *set);
 __u64 stack_set__total(const struct stack_set *set);
 

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * offcpu.bpf.h: the off-CPU collector, included by profile.bpf.c so that it
+ * shares the sampler's targets, incarnations and double-buffered counts.
+ *
+ * Every thread of a target cycles through three states, followed on raw
+ * tracepoints alone (no tracefs, no kprobes):
+ *
+ *   running --sched_switch(out)--> blocked --sched_wakeup--> runnable
+ *      ^                              (or preempted: runnable at once)  |
+ *      +------------------------sched_switch(in)------------------------+
+ *
+ * At switch-out the thread is still current, so its stacks can be walked
+ * then and only then; they go into the thread's entry of offcpu_threads,
+ * with what the loader needs to classify the wait. At switch-in the span
+ * is known: the blocked part (switch-out to wake-up) and the runnable part
+ * (wake-up to switch-in) are added, in ns, to the counts under that key.
+ * Nothing is kept per event: one entry per thread, reused. Spans shorter
+ * than min_block_ns are dropped at switch-in, before the 2 KiB key is
+ * hashed; their stacks were already walked, as a raw tracepoint cannot walk
+ * the stacks of a thread that is not current.
+ *
+ * The same switches measure each thread's exact on-CPU time (threads0/1).
+ */
+#ifndef VIGIL_OFFCPU_BPF_H
+#define VIGIL_OFFCPU_BPF_H
+
+#define TASK_RUNNING 0x0000
+#define TASK_DEAD    0x0080
+
+const volatile __u64 min_block_ns = 0;
+
+/* CLOCK_MONOTONIC ns at attach, set by the loader: spans before it are cut there. */
+__u64 offcpu_start_ns = 0;
+
+/* An all-zero entry, to insert a thread seen for the first time. */
+static const struct profile_thread thread_zero;
+
+struct {
+	/*
+	 * Preallocated, 2 KiB per thread: entries allocated on demand can fail
+	 * in a burst of new threads, as the allocator refills its caches only
+	 * after the program returns.
+	 */
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct profile_thread);
+	__uint(max_entries, PROFILE_MAX_THREADS);
+} offcpu_threads SEC(".maps");
+
+#define THREADS_MAP(name)                                                                          \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__type(key, struct profile_tkey);                                                  \
+		__type(value, struct profile_tval);                                                \
+		__uint(max_entries, 16384);                                                        \
+	} name SEC(".maps")
+
+THREADS_MAP(threads0);
+THREADS_MAP(threads1);
+
+static __always_inline void stat_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
+
+	if (v)
+		*v += n;
+}
+
+static __always_inline bool offcpu_wanted(__u32 tid, __u32 tgid)
+{
+	return tid != 0 && tgid != exclude_tgid && proc_is_target(tgid);
+}
+
+static __always_inline struct profile_thread *thread_get(__u32 tid, bool *created)
+{
+	struct profile_thread *t = bpf_map_lookup_elem(&offcpu_threads, &tid);
+
+	*created = false;
+	if (t)
+		return t;
+	if (bpf_map_update_elem(&offcpu_threads, &tid, &thread_zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&offcpu_threads, &tid)) {
+		stat_inc(PROFILE_STAT_THREADS_FULL);
+		return NULL;
+	}
+	*created = true;
+	return bpf_map_lookup_elem(&offcpu_threads, &tid);
+}
+
+/*
+ * The syscall the current task is in, from its saved user registers, or -1.
+ * orig_ax also holds an exception's error code (a page fault that waits for
+ * the disk); the loader tells the two apart by the kernel stack.
+ */
+static __always_inline __s32 current_syscall(void)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs;
+	long nr;
+
+	if (task->flags & PF_KTHREAD)
+		return -1;
+	regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (!regs)
+		return -1;
+	nr = BPF_CORE_READ(regs, orig_ax);
+	return nr >= 0 && nr < 4096 ? (__s32)nr : -1;
+}
+
+/* What a key says of the thread; the stacks and the syscall are the caller's. */
+static __always_inline void key_fill(struct profile_key *key, struct task_struct *task,
+				     __u32 tgid, __u32 tid)
+{
+	key->tgid = tgid;
+	key->tid = key_tid ? tid : 0;
+	key->gen = (BPF_CORE_READ(task, flags) & PF_KTHREAD) ? 0 : proc_gen(task, tgid);
+	key->sysnr = -1;
+	key->state = 0;
+	key->flags = 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(task, in_iowait))
+		key->flags |= PROFILE_F_IOWAIT;
+	BPF_CORE_READ_STR_INTO(&key->comm, task, comm);
+}
+
+static __always_inline void cpu_add(struct task_struct *task, __u32 tgid, __u32 tid, __u32 gen,
+				    __u64 ns)
+{
+	struct profile_tkey k = {.tgid = tgid, .tid = tid, .gen = gen};
+	void *threads = active ? (void *)&threads1 : (void *)&threads0;
+	struct profile_tval *v = bpf_map_lookup_elem(threads, &k), fresh = {};
+
+	if (!v) {
+		BPF_CORE_READ_STR_INTO(&fresh.comm, task, comm);
+		bpf_map_update_elem(threads, &k, &fresh, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(threads, &k);
+		if (!v) {
+			stat_inc(PROFILE_STAT_CPU_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&v->cpu_ns, ns);
+}
+
+/* prev is current: its on-CPU span ends, its off-CPU span starts here. */
+static __always_inline void switched_out(void *ctx, struct task_struct *prev, bool preempt,
+					 unsigned int state, __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(prev, pid), tgid = BPF_CORE_READ(prev, tgid);
+	struct profile_thread *t;
+	__u64 since;
+	bool kthread, created;
+
+	/* an exiting process is no target any more: its threads' entries go by their own */
+	if (state & TASK_DEAD) {
+		t = bpf_map_lookup_elem(&offcpu_threads, &tid);
+		if (!t)
+			return;
+		since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
+		if (now > since)
+			cpu_add(prev, tgid, tid, t->key.gen, now - since);
+		bpf_map_delete_elem(&offcpu_threads, &tid);
+		return;
+	}
+	if (!offcpu_wanted(tid, tgid))
+		return;
+	t = thread_get(tid, &created);
+	if (!t)
+		return;
+	if (created)
+		key_fill(&t->key, prev, tgid, tid);
+	since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
+	if (now > since)
+		cpu_add(prev, tgid, tid, t->key.gen, now - since);
+	kthread = BPF_CORE_READ(prev, flags) & PF_KTHREAD;
+	key_fill(&t->key, prev, tgid, tid);
+	t->key.state = state;
+	t->key.sysnr = current_syscall();
+	if (t->key.sysnr >= 0)
+		t->key.flags |= PROFILE_F_SYSCALL;
+	if (preempt || state == TASK_RUNNING)
+		t->key.flags |= PROFILE_F_PREEMPT;
+	t->key.user_len = walk(ctx, t->key.user, want_user && !kthread, BPF_F_USER_STACK);
+	t->key.kern_len = walk(ctx, t->key.kern, want_kernel, 0);
+	t->t_wake = (t->key.flags & PROFILE_F_PREEMPT) ? now : 0;
+	t->t_in = 0;
+	t->t_out = now;
+}
+
+static __always_inline void span_add(struct profile_key *key, __u8 kind, __u64 ns)
+{
+	if (!ns)
+		return;
+	key->kind = kind;
+	if (count_add(key, ns)) {
+		stat_inc(PROFILE_STAT_SPANS_FULL);
+		stat_add(PROFILE_STAT_SPANS_FULL_NS, ns);
+	}
+}
+
+/* next goes on a CPU: the span it was off CPU for is known now. */
+static __always_inline void switched_in(struct task_struct *next, __u64 now)
+{
+	__u32 tid = BPF_CORE_READ(next, pid), tgid = BPF_CORE_READ(next, tgid);
+	struct profile_thread *t;
+	__u64 wake;
+	bool created;
+
+	if (!offcpu_wanted(tid, tgid))
+		return;
+	t = thread_get(tid, &created);
+	if (!t)
+		return;
+	if (created) {
+		/* off CPU since before the profile began, and runnable since then too */
+		key_fill(&t->key, next, tgid, tid);
+		t->key.flags |= PROFILE_F_CUT_START | PROFILE_F_PREEMPT;
+		t->key.user_len = t->key.kern_len = PROFILE_NO_STACK;
+		t->t_out = t->t_wake = offcpu_start_ns;
+	}
+	if (t->t_out && now > t->t_out) {
+		wake = t->t_wake && t->t_wake < now ? t->t_wake : now;
+		if (wake < t->t_out)
+			wake = t->t_out;
+		stat_inc(PROFILE_STAT_SPANS);
+		if (now - t->t_out >= min_block_ns) {
+			span_add(&t->key, PROFILE_KIND_BLOCKED, wake - t->t_out);
+			span_add(&t->key, PROFILE_KIND_RUNQ, now - wake);
+		} else {
+			stat_inc(PROFILE_STAT_SHORT);
+		}
+	}
+	t->t_out = t->t_wake = 0;
+	t->t_in = now;
+}
+
+SEC("raw_tp/sched_switch")
+int offcpu_switch(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* TP_PROTO(bool preempt, prev, next, unsigned int prev_state), Linux 5.18 on */
+	struct task_struct *prev = (struct task_struct *)ctx->args[1];
+	struct task_struct *next = (struct task_struct *)ctx->args[2];
+	__u64 now = bpf_ktime_get_ns();
+
+	switched_out(ctx, prev, ctx->args[0], ctx->args[3], now);
+	switched_in(next, now);
+	return 0;
+}
+
+/* A blocked thread became runnable; its wait for a CPU starts now. */
+static __always_inline void woken(struct task_struct *task)
+{
+	__u32 tid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
+	__u64 now = bpf_ktime_get_ns();
+	struct profile_thread *t;
+	bool created;
+
+	if (!offcpu_wanted(tid, tgid))
+		return;
+	t = thread_get(tid, &created);
+	if (!t)
+		return;
+	if (created) {
+		/* blocked since before the profile began: no stacks, cut at the start */
+		key_fill(&t->key, task, tgid, tid);
+		t->key.flags |= PROFILE_F_CUT_START;
+		t->key.state = 0xffff; /* unknown */
+		t->key.user_len = t->key.kern_len = PROFILE_NO_STACK;
+		t->t_out = offcpu_start_ns;
+	}
+	if (t->t_out && !t->t_wake)
+		t->t_wake = now;
+}
+
+SEC("raw_tp/sched_wakeup")
+int offcpu_wakeup(struct bpf_raw_tracepoint_args *ctx)
+{
+	woken((struct task_struct *)ctx->args[0]);
+	return 0;
+}
+
+/* A new thread: followed from its first run, so it is not taken for one blocked before. */
+SEC("raw_tp/sched_wakeup_new")
+int offcpu_wakeup_new(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)ctx->args[0];
+	__u32 tid = BPF_CORE_READ(task, pid), tgid = BPF_CORE_READ(task, tgid);
+	struct profile_thread *t;
+	bool created;
+
+	if (offcpu_wanted(tid, tgid)) {
+		t = thread_get(tid, &created);
+		if (t && created)
+			key_fill(&t->key, task, tgid, tid);
+	}
+	return 0;
+}
+
+#endif /* VIGIL_OFFCPU_BPF_H */
