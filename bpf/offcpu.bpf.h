@@ -118,6 +118,7 @@ static __always_inline void key_fill(struct profile_key *key, struct task_struct
 	key->sysnr = -1;
 	key->state = 0;
 	key->flags = 0;
+	key->user_len = key->kern_len = PROFILE_NO_STACK;
 	if (BPF_CORE_READ_BITFIELD_PROBED(task, in_iowait))
 		key->flags |= PROFILE_F_IOWAIT;
 	BPF_CORE_READ_STR_INTO(&key->comm, task, comm);
@@ -157,7 +158,9 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 		if (!t)
 			return;
 		since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
-		if (now > since)
+		if (!t->t_in && t->t_out)
+			stat_inc(PROFILE_STAT_MISSED);
+		else if (now > since)
 			cpu_add(prev, tgid, tid, t->key.gen, now - since);
 		bpf_map_delete_elem(&offcpu_threads, &tid);
 		return;
@@ -169,10 +172,18 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 		return;
 	if (created)
 		key_fill(&t->key, prev, tgid, tid);
+	/*
+	 * Off CPU by our account, yet switched out: its switch-in was not
+	 * seen (it happens, rarely), so neither span is known. Neither is
+	 * counted; the miss is.
+	 */
 	since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
-	if (now > since)
+	if (!t->t_in && t->t_out)
+		stat_inc(PROFILE_STAT_MISSED);
+	else if (now > since)
 		cpu_add(prev, tgid, tid, t->key.gen, now - since);
-	kthread = BPF_CORE_READ(prev, flags) & PF_KTHREAD;
+	/* a kernel thread, or one past exit_mm(), has no user stack to walk */
+	kthread = (BPF_CORE_READ(prev, flags) & PF_KTHREAD) || !BPF_CORE_READ(prev, mm);
 	key_fill(&t->key, prev, tgid, tid);
 	t->key.state = state;
 	t->key.sysnr = current_syscall();
@@ -217,6 +228,12 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 		t->key.flags |= PROFILE_F_CUT_START | PROFILE_F_PREEMPT;
 		t->key.user_len = t->key.kern_len = PROFILE_NO_STACK;
 		t->t_out = t->t_wake = offcpu_start_ns;
+	}
+	/* on CPU by our account: its switch-out was missed, and both spans with it */
+	if (!t->t_out && t->t_in) {
+		stat_inc(PROFILE_STAT_MISSED);
+		t->t_in = now;
+		return;
 	}
 	if (t->t_out && now > t->t_out) {
 		wake = t->t_wake && t->t_wake < now ? t->t_wake : now;
@@ -288,10 +305,14 @@ int offcpu_wakeup_new(struct bpf_raw_tracepoint_args *ctx)
 	struct profile_thread *t;
 	bool created;
 
-	if (offcpu_wanted(tid, tgid)) {
-		t = thread_get(tid, &created);
-		if (t && created)
-			key_fill(&t->key, task, tgid, tid);
+	if (!offcpu_wanted(tid, tgid))
+		return 0;
+	t = thread_get(tid, &created);
+	if (t && created) {
+		/* runnable from birth: its wait for a first CPU is a runqueue wait */
+		key_fill(&t->key, task, tgid, tid);
+		t->key.flags |= PROFILE_F_PREEMPT;
+		t->t_out = t->t_wake = bpf_ktime_get_ns();
 	}
 	return 0;
 }

@@ -91,6 +91,7 @@ enum profile_stat {
 	PROFILE_STAT_SPANS_FULL_NS,
 	PROFILE_STAT_THREADS_FULL, /* switches of threads with no room to follow them */
 	PROFILE_STAT_CPU_FULL,	   /* on-CPU spans with no room in the threads map */
+	PROFILE_STAT_MISSED,	   /* switches not seen: the spans around them are not known */
 	PROFILE_STAT_MAX,
 };
 

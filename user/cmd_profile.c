@@ -382,7 +382,11 @@ static void report_offcpu(const struct profile_args *a, struct profile *p,
 			  (unsigned long long)st->samples, profile__describe(p), elapsed);
 	vigil_err("off-CPU: %llu spans, %llu below --min-block dropped, %llu lost",
 		  (unsigned long long)st->spans, (unsigned long long)st->short_spans,
-		  (unsigned long long)(st->spans_full + st->threads_full));
+		  (unsigned long long)(st->spans_full + st->threads_full + st->missed));
+	if (st->missed)
+		vigil_err("off-CPU: %llu context switches were not reported by the tracepoint; the "
+			  "on- and off-CPU spans around each are not counted",
+			  (unsigned long long)st->missed);
 	if (st->span_stacks_lost)
 		vigil_err("off-CPU: %llu distinct stacks could not be walked; kept as [lost ...] "
 			  "frames", (unsigned long long)st->span_stacks_lost);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* profile.c: loads the on-CPU sampler, opens its perf events, drains its double-buffered maps. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -743,6 +744,8 @@ static int drain_threads(struct profile *p, int fd)
 	return err;
 }
 
+static int add_unseen_threads(struct profile *p, struct stack_set *set);
+
 /*
  * After the last drain: spans still running when the run ended, cut
  * there, and the CPU time of threads still on a CPU. Spans that began
@@ -790,8 +793,135 @@ static int finish_offcpu(struct profile *p, struct stack_set *set, struct symbol
 		if (!err && d->count)
 			err = add_key(p, set, sym, d, "[cut at end]");
 	}
+	if (!err && p->opts.npids && !p->opts.follow_forks)
+		err = add_unseen_threads(p, set);
 out:
 	free(d);
+	free(t);
+	return err;
+}
+
+/* Read a small /proc file whole into buf; its length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+/*
+ * A thread of a -p target that no switch was seen of was either off CPU
+ * for the whole run or on one: its state now says which. A blocked one is
+ * added as a span cut at both ends, classified from what /proc shows of
+ * it (the syscall, the kernel stack); its user stack cannot be walked
+ * from here, so the profile shows its kernel frames only.
+ */
+static int add_unseen_thread(struct profile *p, struct stack_set *set, __u32 tgid, __u32 tid)
+{
+	struct strtab *names = stack_set__strtab(set);
+	char path[96], buf[4096], comm[PROFILE_COMM_LEN + 1] = "", first[PROFILE_COMM_LEN + 16];
+	const char *kframes[PROFILE_MAX_DEPTH];
+	struct frames fr = {.n = 0};
+	__u64 ns = p->t_end - p->t_start;
+	enum wait_class c;
+	char state = '?', *line, *save;
+	int nk = 0, err;
+	long nr = -1;
+	__u8 flags = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
+	if (read_small(path, buf, sizeof(buf)) > 0) {
+		char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+
+		if (open && close && close > open) {
+			size_t len = close - open - 1;
+
+			if (len > PROFILE_COMM_LEN)
+				len = PROFILE_COMM_LEN;
+			memcpy(comm, open + 1, len);
+			comm[len] = '\0';
+			state = close[1] == ' ' ? close[2] : '?';
+		}
+	}
+	if (state == '?')
+		return 0; /* gone */
+	if (state == 'R')
+		return wait_table__add(p->waits, tgid, tid, comm, WAIT_CPU, ns, true);
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", tgid, tid);
+	if (read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%ld", &nr) == 1 && nr >= 0)
+		flags |= PROFILE_F_SYSCALL;
+	if (p->opts.per_thread)
+		snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]", tid);
+	else
+		snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
+	err = push(&fr, names, first);
+	fr.kstart = fr.n;
+	/* "[<0>] do_nanosleep+0x6d/0x1a0", innermost first */
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stack", tgid, tid);
+	if (!err && p->opts.kernel && read_small(path, buf, sizeof(buf)) > 0) {
+		for (line = strtok_r(buf, "\n", &save); line && nk < PROFILE_MAX_DEPTH;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *name = strchr(line, ' '), *plus;
+
+			if (!name)
+				continue;
+			name++;
+			plus = strchr(name, '+');
+			if (plus)
+				*plus = '\0';
+			kframes[nk++] = name;
+		}
+	}
+	for (int i = nk - 1; !err && i >= 0; i--) {
+		char k[256];
+
+		snprintf(k, sizeof(k), "%s_[k]", kframes[i]);
+		err = push(&fr, names, k);
+	}
+	c = waits__classify(flags, (__s32)nr, kframes, nk);
+	if (!err)
+		err = push(&fr, names, "[cut at start]");
+	if (!err)
+		err = push(&fr, names, "[cut at end]");
+	if (!err)
+		err = push(&fr, names, waits__frame(c));
+	if (!err)
+		err = wait_table__add(p->waits, tgid, tid, comm, c, ns, true);
+	return err ? err : stack_set__add(set, fr.v, fr.n, ns);
+}
+
+/* Threads of the -p targets that the run saw no switch of. */
+static int add_unseen_threads(struct profile *p, struct stack_set *set)
+{
+	int fd = bpf_map__fd(p->skel->maps.offcpu_threads), err = 0;
+	struct profile_thread *t = malloc(sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (int i = 0; !err && i < p->opts.npids; i++) {
+		char path[64];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", p->opts.pids[i]);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while (!err && (de = readdir(d))) {
+			__u32 tid = strtoul(de->d_name, NULL, 10);
+
+			if (!tid || !bpf_map_lookup_elem(fd, &tid, t))
+				continue;
+			err = add_unseen_thread(p, set, p->opts.pids[i], tid);
+		}
+		closedir(d);
+	}
 	free(t);
 	return err;
 }
@@ -888,7 +1018,7 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 
 	*out = p->lost;
 	out->samples = out->idle = out->counts_full = 0;
-	out->spans = out->short_spans = out->spans_full = out->threads_full = out->cpu_full = 0;
+	out->spans = out->short_spans = out->spans_full = out->threads_full = out->cpu_full = out->missed = 0;
 	out->max_depth = p->max_depth;
 	out->events_lost = p->skel->bss->proc_events_lost;
 	if (ncpu <= 0)
@@ -920,6 +1050,8 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 			out->threads_full = sum;
 		else if (idx == PROFILE_STAT_CPU_FULL)
 			out->cpu_full = sum;
+		else if (idx == PROFILE_STAT_MISSED)
+			out->missed = sum;
 	}
 	free(vals);
 }
