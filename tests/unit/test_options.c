@@ -189,6 +189,40 @@ static void profile_debug_dirs_are_kept_in_order_and_checked(void **state)
 			 EXIT_USAGE); /* at most 8 */
 }
 
+static void profile_clocks_and_their_options(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, NULL), 0);
+	assert_int_equal(a.opts.clock, PROFILE_CLOCK_CPU);
+	assert_false(a.opts.per_thread);
+	assert_int_equal(a.opts.min_block_ns, 0);
+	assert_int_equal(parse(&a, "--clock", "off", "--min-block", "250", "--per-thread",
+			       "--format", "json", NULL),
+			 0);
+	assert_int_equal(a.opts.clock, PROFILE_CLOCK_OFF);
+	assert_int_equal(a.opts.min_block_ns, 250000);
+	assert_true(a.opts.per_thread);
+	assert_true(a.json);
+	assert_int_equal(parse(&a, "--clock", "wall", "-F", "499", "--format", "text", NULL), 0);
+	assert_int_equal(a.opts.clock, PROFILE_CLOCK_WALL);
+	assert_int_equal(a.opts.freq, 499);
+	assert_false(a.json);
+	assert_int_equal(parse(&a, "--per-thread", NULL), 0); /* on-CPU per thread too */
+	assert_true(a.opts.per_thread);
+
+	assert_int_equal(parse(&a, "--clock", "idle", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--clock", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--min-block", "100", NULL), EXIT_USAGE); /* cpu clock */
+	assert_int_equal(parse(&a, "--clock", "off", "--min-block", "x", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--clock", "off", "--min-block", "-1", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--clock", "off", "-F", "99", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--clock", "wall", "--idle", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--format", "json", NULL), EXIT_USAGE); /* cpu clock */
+	assert_int_equal(parse(&a, "--clock", "off", "--format", "xml", NULL), EXIT_USAGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +232,7 @@ int main(void)
 		cmocka_unit_test(cpu_list_reads_ranges_like_sysfs),
 		cmocka_unit_test(profile_defaults_are_99hz_both_stacks_whole_system),
 		cmocka_unit_test(profile_takes_pids_rate_duration_output),
+		cmocka_unit_test(profile_clocks_and_their_options),
 		cmocka_unit_test(profile_command_follows_double_dash),
 		cmocka_unit_test(profile_rejects_bad_usage_with_status_2),
 		cmocka_unit_test(profile_debug_dirs_are_kept_in_order_and_checked),
