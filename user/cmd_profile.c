@@ -540,6 +540,7 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	if (offcpu) {
 		stack_set__scale(set, 1000);
 		so.unit = "us";
+		so.class_last = true;
 	}
 	/* A write error shows in the stream; commit reports it with the file's name. */
 	err = folded__write(out->f, set);
@@ -551,10 +552,9 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	if (err)
 		return err;
 	describe_target(a, what, sizeof(what));
-	snprintf(title, sizeof(title), "vigil profile: %s, %s, %s, %.1f s", what,
-		 a->opts.clock == PROFILE_CLOCK_CPU ? "on-CPU" : a->opts.clock == PROFILE_CLOCK_OFF
-							     ? "off-CPU" : "wall clock",
-		 profile__describe(p), elapsed);
+	snprintf(title, sizeof(title), "vigil profile: %s, %s%s, %.1f s", what,
+		 a->opts.clock == PROFILE_CLOCK_CPU ? "on-CPU, " : "", profile__describe(p),
+		 elapsed);
 	if (!a->summary)
 		return offcpu && write_waits(a, stderr, p, NULL) == -ENOMEM ? -ENOMEM : 0;
 	if (!a->json) {

@@ -87,7 +87,24 @@ static double pct(__u64 v, __u64 total)
 	return total ? 100.0 * v / total : 0.0;
 }
 
-static int tally_stacks(struct stack_set *set, struct tally_set *threads, struct tally_set *funcs)
+/*
+ * Where a stack's functions end: before its class and the marks of a cut
+ * span, when the profile ends stacks in them (off-CPU and wall clocks).
+ */
+static size_t functions_end(const struct stack *st, bool class_last)
+{
+	size_t end = st->depth;
+
+	if (!class_last || end < 2)
+		return end;
+	end--;
+	while (end > 1 && !strncmp(st->frames[end - 1], "[cut at ", 8))
+		end--;
+	return end;
+}
+
+static int tally_stacks(struct stack_set *set, struct tally_set *threads, struct tally_set *funcs,
+			bool class_last)
 {
 	struct stack **sorted = stack_set__sorted(set);
 	__u64 idx = 0;
@@ -97,6 +114,7 @@ static int tally_stacks(struct stack_set *set, struct tally_set *threads, struct
 	for (; *sorted; sorted++) {
 		const struct stack *st = *sorted;
 		struct tally *th, *fn;
+		size_t end;
 
 		idx++;
 		if (st->depth == 0)
@@ -106,14 +124,15 @@ static int tally_stacks(struct stack_set *set, struct tally_set *threads, struct
 			return -ENOMEM;
 		th->total += st->value;
 		th->self += st->value;
-		for (size_t i = 1; i < st->depth; i++) {
+		end = functions_end(st, class_last);
+		for (size_t i = 1; i < end; i++) {
 			fn = tally_get(funcs, st->frames[i]);
 			if (!fn)
 				return -ENOMEM;
 			if (fn->seen != idx)
 				fn->total += st->value;
 			fn->seen = idx;
-			if (i == st->depth - 1)
+			if (i == end - 1)
 				fn->self += st->value;
 		}
 	}
@@ -127,7 +146,7 @@ int summary__write(FILE *f, struct stack_set *set, const struct summary_opts *op
 	size_t n;
 	int err;
 
-	err = tally_stacks(set, &threads, &funcs);
+	err = tally_stacks(set, &threads, &funcs, opts->class_last);
 	if (err)
 		goto out;
 

@@ -3,6 +3,7 @@
 #ifndef VIGIL_SUMMARY_H
 #define VIGIL_SUMMARY_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct stack_set;
@@ -13,6 +14,7 @@ struct summary_opts {
 	const char *unit;  /* "samples" or "us" */
 	int top_threads;   /* rows in the threads table */
 	int top;	   /* rows in the functions table */
+	bool class_last;   /* stacks end in a class ([cpu], [wait:...]): not a function */
 };
 
 /*
