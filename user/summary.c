@@ -87,6 +87,17 @@ static double pct(__u64 v, __u64 total)
 	return total ? 100.0 * v / total : 0.0;
 }
 
+static bool is_scheduler(const char *frame)
+{
+	static const char *const prefixes[] = {"schedule", "__schedule", "preempt_schedule",
+					       "io_schedule", "finish_task_switch"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(frame, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
 /*
  * Where a stack's functions end: before its class and the marks of a cut
  * span, when the profile ends stacks in them (off-CPU and wall clocks).
@@ -99,6 +110,9 @@ static size_t functions_end(const struct stack *st, bool class_last)
 		return end;
 	end--;
 	while (end > 1 && !strncmp(st->frames[end - 1], "[cut at ", 8))
+		end--;
+	/* every off-CPU stack ends in the scheduler: self time goes to what called it */
+	while (end > 2 && is_scheduler(st->frames[end - 1]))
 		end--;
 	return end;
 }

@@ -14,7 +14,8 @@ struct summary_opts {
 	const char *unit;  /* "samples" or "us" */
 	int top_threads;   /* rows in the threads table */
 	int top;	   /* rows in the functions table */
-	bool class_last;   /* stacks end in a class ([cpu], [wait:...]): not a function */
+	bool class_last;   /* stacks end in a class ([cpu], [wait:...]), cut marks and the
+			    * scheduler: self time goes to the frame before them */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include "stacks.h"
 #include "strtab.h"
+#include "summary.h"
 #include "waits.h"
 #include "profile_defs.h"
 
@@ -234,6 +235,41 @@ static void scale_rounds_to_nearest(void **state)
 	stack_set__free(set);
 }
 
+static void add_stack(struct stack_set *set, const char *const *frames, size_t n, __u64 v)
+{
+	const char *interned[16];
+
+	for (size_t i = 0; i < n; i++)
+		interned[i] = strtab__intern(stack_set__strtab(set), frames[i]);
+	assert_int_equal(stack_set__add(set, interned, n, v), 0);
+}
+
+static void summary_gives_self_time_to_the_waiting_function(void **state)
+{
+	static const char *const blocked[] = {"srv", "main", "pipe_read_[k]", "schedule_[k]",
+					      "__schedule_[k]", "[cut at end]", "[wait:other]"};
+	static const char *const running[] = {"srv", "main", "crunch", "[cpu]"};
+	struct summary_opts so = {.unit = "us", .top_threads = 3, .top = 5, .class_last = true};
+	struct stack_set *set = stack_set__new();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	add_stack(set, blocked, N(blocked), 300);
+	add_stack(set, running, N(running), 100);
+	assert_int_equal(summary__write(f, set, &so), 0);
+	fclose(f);
+	/* self: pipe_read_[k] 300 and crunch 100; main holds both in total */
+	assert_non_null(strstr(buf, "   75.0%   75.0%         300  pipe_read_[k]"));
+	assert_non_null(strstr(buf, "   25.0%   25.0%         100  crunch"));
+	assert_non_null(strstr(buf, "    0.0%  100.0%           0  main"));
+	assert_null(strstr(buf, "[wait:other]"));
+	assert_null(strstr(buf, "__schedule"));
+	free(buf);
+	stack_set__free(set);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +280,7 @@ int main(void)
 		cmocka_unit_test(table_sums_per_thread_and_process),
 		cmocka_unit_test(text_table_shows_shares_and_limits_rows),
 		cmocka_unit_test(scale_rounds_to_nearest),
+		cmocka_unit_test(summary_gives_self_time_to_the_waiting_function),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
