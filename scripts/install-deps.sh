@@ -14,6 +14,7 @@ packages=(
 	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests
 	curl iproute2                             # a loopback-only debuginfod for the tests
+	jq                                        # the off-CPU tests read the JSON summary
 )
 
 if [ "${1:-}" = "--list" ]; then
