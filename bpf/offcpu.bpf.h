@@ -109,8 +109,8 @@ static __always_inline __s32 current_syscall(void)
 }
 
 /* What a key says of the thread; the stacks and the syscall are the caller's. */
-static __always_inline void key_fill(struct profile_key *key, struct task_struct *task,
-				     __u32 tgid, __u32 tid)
+static __always_inline void key_fill(struct profile_key *key, struct task_struct *task, __u32 tgid,
+				     __u32 tid)
 {
 	key->tgid = tgid;
 	key->tid = key_tid ? tid : 0;

@@ -13,7 +13,7 @@ const volatile bool follow_forks = false; /* children of targets become targets 
 const volatile bool include_idle = false;
 const volatile bool want_user = true;
 const volatile bool want_kernel = true;
-const volatile bool key_tid = false;	 /* keep threads apart: a TID in every key */
+const volatile bool key_tid = false;   /* keep threads apart: a TID in every key */
 const volatile __u32 exclude_tgid = 0; /* vigil itself, in the off-CPU and wall clocks */
 
 /*

@@ -22,7 +22,7 @@
 enum profile_kind {
 	PROFILE_KIND_SAMPLE,  /* on-CPU samples: a count */
 	PROFILE_KIND_BLOCKED, /* off CPU and not runnable, switch-out to wake-up: ns */
-	PROFILE_KIND_RUNQ,    /* runnable but not running, wake-up (or preemption) to switch-in: ns */
+	PROFILE_KIND_RUNQ, /* runnable but not running, wake-up (or preemption) to switch-in: ns */
 };
 
 /* profile_key.flags: what the thread was doing when it left the CPU. */

@@ -74,7 +74,8 @@ static void usage(FILE *f)
 		"  vigil profile -F 999 -d 5 > system.folded     the whole machine at 999 Hz\n"
 		"  vigil profile -o srv.folded -- ./server -j2   a command, until it exits\n"
 		"  vigil profile --clock wall -p 4121 -d 10 -o wall.folded\n"
-		"                                               where its time goes, CPU and waits\n",
+		"                                               where its time goes, CPU and "
+		"waits\n",
 		MAX_FREQ, DEFAULT_FREQ, MAX_DURATION, SYMBOLIZER_DEBUG_DIRS_MAX);
 }
 
@@ -186,7 +187,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			else if (!strcmp(optarg, "wall"))
 				a->opts.clock = PROFILE_CLOCK_WALL;
 			else {
-				vigil_err("profile: --clock '%s': expected cpu, off or wall", optarg);
+				vigil_err("profile: --clock '%s': expected cpu, off or wall",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -380,16 +382,19 @@ static void report_offcpu(const struct profile_args *a, struct profile *p,
 	if (a->opts.clock == PROFILE_CLOCK_WALL)
 		vigil_err("profile: %llu samples taken (%s, %.1f s)",
 			  (unsigned long long)st->samples, profile__describe(p), elapsed);
-	vigil_err("off-CPU: %llu spans, %llu below --min-block dropped, %llu lost",
+	vigil_err("off-CPU: %llu spans, %llu below --min-block dropped, %llu lost, %llu switches "
+		  "unseen",
 		  (unsigned long long)st->spans, (unsigned long long)st->short_spans,
-		  (unsigned long long)(st->spans_full + st->threads_full + st->missed));
+		  (unsigned long long)(st->spans_full + st->threads_full),
+		  (unsigned long long)st->missed);
 	if (st->missed)
 		vigil_err("off-CPU: %llu context switches were not reported by the tracepoint; the "
-			  "on- and off-CPU spans around each are not counted",
+			  "on- and off-CPU spans on either side of each are left out",
 			  (unsigned long long)st->missed);
 	if (st->span_stacks_lost)
 		vigil_err("off-CPU: %llu distinct stacks could not be walked; kept as [lost ...] "
-			  "frames", (unsigned long long)st->span_stacks_lost);
+			  "frames",
+			  (unsigned long long)st->span_stacks_lost);
 	if (st->spans_full)
 		vigil_err("off-CPU: %llu span parts had no room in the counts map; their time is "
 			  "in [lost span: counts map full]",
@@ -413,9 +418,8 @@ static void report(const struct profile_args *a, struct profile *p, struct stack
 	profile__stats(p, &st);
 	if (a->opts.clock == PROFILE_CLOCK_CPU)
 		vigil_err("profile: %llu samples taken, %llu in the profile (%s, %.1f s)",
-			  (unsigned long long)st.samples,
-			  (unsigned long long)stack_set__total(set), profile__describe(p),
-			  elapsed);
+			  (unsigned long long)st.samples, (unsigned long long)stack_set__total(set),
+			  profile__describe(p), elapsed);
 	else
 		report_offcpu(a, p, &st, elapsed);
 	print_lost("user stacks", st.lost_user, lost, sizeof(lost));

@@ -394,8 +394,7 @@ static int attach_sched(struct profile *p)
 		p->sched_links[i] = bpf_program__attach(progs[i]);
 		if (!p->sched_links[i]) {
 			err = -errno;
-			vigil_err("profile: cannot attach raw_tp/%s: %s", names[i],
-				  strerror(-err));
+			vigil_err("profile: cannot attach raw_tp/%s: %s", names[i], strerror(-err));
 			return err;
 		}
 	}
@@ -425,9 +424,10 @@ int profile__attach(struct profile *p)
 			return err;
 	}
 	if (p->offcpu && p->sampling)
-		snprintf(p->desc, sizeof(p->desc), "wall clock: %s, %lu Hz, %d CPUs, and "
-			 "sched_switch", p->hardware ? "hardware cycles" : "cpu-clock",
-			 p->opts.freq, p->nevents);
+		snprintf(p->desc, sizeof(p->desc),
+			 "wall clock: %s, %lu Hz, %d CPUs, and "
+			 "sched_switch",
+			 p->hardware ? "hardware cycles" : "cpu-clock", p->opts.freq, p->nevents);
 	else if (p->offcpu)
 		snprintf(p->desc, sizeof(p->desc), "off-CPU: sched_switch and sched_wakeup");
 	else
@@ -997,8 +997,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	if (!err)
 		err = add_placeholder_for_full(p, set);
 	if (!err && p->offcpu) {
-		err = drain_threads(p, bpf_map__fd(idle ? p->skel->maps.threads1
-						      : p->skel->maps.threads0));
+		err = drain_threads(
+			p, bpf_map__fd(idle ? p->skel->maps.threads1 : p->skel->maps.threads0));
 		if (!err)
 			err = add_placeholder_for_full_spans(p, set);
 		if (!err && p->stopped && !p->finished) {
@@ -1018,7 +1018,8 @@ void profile__stats(struct profile *p, struct profile_stats *out)
 
 	*out = p->lost;
 	out->samples = out->idle = out->counts_full = 0;
-	out->spans = out->short_spans = out->spans_full = out->threads_full = out->cpu_full = out->missed = 0;
+	out->spans = out->short_spans = out->spans_full = out->threads_full = out->cpu_full =
+		out->missed = 0;
 	out->max_depth = p->max_depth;
 	out->events_lost = p->skel->bss->proc_events_lost;
 	if (ncpu <= 0)

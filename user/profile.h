@@ -32,8 +32,8 @@ enum profile_clock {
 
 struct profile_opts {
 	enum profile_clock clock;
-	bool per_thread;      /* "comm/TID" as the outermost frame */
-	__u64 min_block_ns;   /* off-CPU spans shorter than this are dropped */
+	bool per_thread;	  /* "comm/TID" as the outermost frame */
+	__u64 min_block_ns;	  /* off-CPU spans shorter than this are dropped */
 	unsigned long freq;	  /* samples per second per CPU */
 	unsigned long duration_s; /* 0: until stopped */
 	const int *pids;	  /* tgids to sample; NULL or npids 0: every task */
@@ -54,12 +54,12 @@ struct profile_stats {
 	__u64 events_lost;  /* process events the ring buffer had no room for */
 	int max_depth;	    /* frames walked per side: kernel.perf_event_max_stack, at most 127 */
 	/* the off-CPU collector */
-	__u64 spans;	     /* off-CPU spans measured */
-	__u64 short_spans;   /* of those, shorter than min_block_ns: dropped as asked */
-	__u64 spans_full;    /* span parts with no room in the counts map: placeholders */
-	__u64 threads_full;  /* switches of threads with no room to follow them: not measured */
-	__u64 cpu_full;	     /* on-CPU spans with no room in the threads map: not in the summary */
-	__u64 missed;	     /* context switches the tracepoint did not report: spans unknown */
+	__u64 spans;	    /* off-CPU spans measured */
+	__u64 short_spans;  /* of those, shorter than min_block_ns: dropped as asked */
+	__u64 spans_full;   /* span parts with no room in the counts map: placeholders */
+	__u64 threads_full; /* switches of threads with no room to follow them: not measured */
+	__u64 cpu_full;	    /* on-CPU spans with no room in the threads map: not in the summary */
+	__u64 missed;	    /* context switches the tracepoint did not report: spans unknown */
 	__u64 span_stacks_lost; /* distinct off-CPU stacks with a failed walk: [lost ...] */
 };
 

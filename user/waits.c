@@ -8,13 +8,13 @@
 #include "profile_defs.h"
 
 static const char *const names[WAIT_NCLASS] = {
-	[WAIT_CPU] = "cpu",   [WAIT_RUNQUEUE] = "runqueue", [WAIT_DISK] = "disk",
-	[WAIT_NET] = "net",   [WAIT_LOCK] = "lock",	    [WAIT_SLEEP] = "sleep",
+	[WAIT_CPU] = "cpu",	[WAIT_RUNQUEUE] = "runqueue", [WAIT_DISK] = "disk",
+	[WAIT_NET] = "net",	[WAIT_LOCK] = "lock",	      [WAIT_SLEEP] = "sleep",
 	[WAIT_OTHER] = "other",
 };
 
 static const char *const frames[WAIT_NCLASS] = {
-	[WAIT_CPU] = "[cpu]",	      [WAIT_RUNQUEUE] = "[wait:runqueue]",
+	[WAIT_CPU] = "[cpu]",	       [WAIT_RUNQUEUE] = "[wait:runqueue]",
 	[WAIT_DISK] = "[wait:disk]",   [WAIT_NET] = "[wait:net]",
 	[WAIT_LOCK] = "[wait:lock]",   [WAIT_SLEEP] = "[wait:sleep]",
 	[WAIT_OTHER] = "[wait:other]",
@@ -160,8 +160,7 @@ static bool starts_with(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-enum wait_class waits__classify(__u8 flags, __s32 sysnr, const char *const *kframes,
-				int nkframes)
+enum wait_class waits__classify(__u8 flags, __s32 sysnr, const char *const *kframes, int nkframes)
 {
 	bool exception = false;
 
@@ -231,8 +230,7 @@ static int grow(struct wait_table *t)
 		return -ENOMEM;
 	for (size_t i = 0; i < t->cap; i++)
 		if (t->rows[i].used)
-			bigger.rows[slot_of(&bigger, t->rows[i].tgid, t->rows[i].tid)] =
-				t->rows[i];
+			bigger.rows[slot_of(&bigger, t->rows[i].tgid, t->rows[i].tid)] = t->rows[i];
 	free(t->rows);
 	t->rows = bigger.rows;
 	t->cap = bigger.cap;
@@ -388,7 +386,7 @@ int wait_table__write_text(FILE *f, struct wait_table *t, const struct wait_repo
 	for (size_t i = 0; i < shown; i++) {
 		const struct proc_rows *p = &procs[i];
 		size_t nt = r->top_threads && (size_t)r->top_threads < p->n ? (size_t)r->top_threads
-									   : p->n;
+									    : p->n;
 
 		/* a process of one thread is its own row */
 		fprintf(f, "%-8u %-8s %-16s", p->tgid, p->n > 1 ? "all" : "", p->name);
@@ -460,8 +458,9 @@ int wait_table__write_json(FILE *f, struct wait_table *t, const struct wait_repo
 	}
 	json_object_object_add(root, "processes", jprocs);
 	jprocs = NULL;
-	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-								      JSON_C_TO_STRING_NOSLASHESCAPE));
+	fprintf(f, "%s\n",
+		json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (ferror(f))
 		err = -EIO;
 out:

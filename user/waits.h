@@ -36,8 +36,7 @@ const char *waits__frame(enum wait_class c);
  * syscall in progress (with PROFILE_F_SYSCALL), kframes the names of the
  * kernel stack, innermost first, nkframes of them (0 when not walked).
  */
-enum wait_class waits__classify(__u8 flags, __s32 sysnr, const char *const *kframes,
-				int nkframes);
+enum wait_class waits__classify(__u8 flags, __s32 sysnr, const char *const *kframes, int nkframes);
 
 struct wait_table;
 
@@ -48,11 +47,11 @@ int wait_table__add(struct wait_table *t, __u32 tgid, __u32 tid, const char *com
 		    enum wait_class c, __u64 ns, bool cut);
 
 struct wait_report {
-	const char *title;  /* first line of the text form */
-	const char *clock;  /* "off" or "wall" */
-	__u64 duration_ns;  /* wall time of the run */
-	int top_processes;  /* rows in the text form; 0: all */
-	int top_threads;    /* threads per process in the text form; 0: all */
+	const char *title; /* first line of the text form */
+	const char *clock; /* "off" or "wall" */
+	__u64 duration_ns; /* wall time of the run */
+	int top_processes; /* rows in the text form; 0: all */
+	int top_threads;   /* threads per process in the text form; 0: all */
 };
 
 /* The per-process and per-thread table, as text or JSON. 0 or -errno. */

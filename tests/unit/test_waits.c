@@ -15,41 +15,45 @@
 #include "waits.h"
 #include "profile_defs.h"
 
-#define NR_READ	       0
-#define NR_NANOSLEEP   35
-#define NR_RECVFROM    45
-#define NR_FSYNC       74
-#define NR_FUTEX       202
-#define NR_EPOLL_WAIT  232
-#define N(a)	       ((int)(sizeof(a) / sizeof((a)[0])))
+#define NR_READ	      0
+#define NR_NANOSLEEP  35
+#define NR_RECVFROM   45
+#define NR_FSYNC      74
+#define NR_FUTEX      202
+#define NR_EPOLL_WAIT 232
+#define N(a)	      ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* Kernel stacks as the collector sees them at switch-out, innermost first. */
-static const char *const k_nanosleep[] = {"__schedule", "schedule", "do_nanosleep",
-					  "hrtimer_nanosleep", "common_nsleep",
-					  "__x64_sys_clock_nanosleep", "do_syscall_64"};
-static const char *const k_futex[] = {"__schedule", "schedule", "futex_wait_queue",
-				      "__futex_wait", "futex_wait", "do_futex", "__x64_sys_futex"};
-static const char *const k_tcp_read[] = {"__schedule",	  "schedule",	  "schedule_timeout",
-					 "wait_woken",	  "sk_wait_data", "tcp_recvmsg_locked",
-					 "tcp_recvmsg",	  "inet_recvmsg", "sock_read_iter",
-					 "vfs_read",	  "ksys_read",	  "do_syscall_64"};
-static const char *const k_fsync[] = {"__schedule",	       "schedule",
-				      "jbd2_log_wait_commit",  "jbd2_complete_transaction",
-				      "ext4_fc_commit",	       "ext4_sync_file",
-				      "__x64_sys_fsync",       "do_syscall_64"};
-static const char *const k_rwsem_in_fs[] = {"__schedule", "schedule",
-					    "rwsem_down_write_slowpath", "down_write",
-					    "ext4_buffered_write_iter", "vfs_write", "do_syscall_64"};
-static const char *const k_epoll[] = {"__schedule", "schedule", "schedule_hrtimeout_range",
-				      "ep_poll", "do_epoll_wait", "__x64_sys_epoll_wait"};
-static const char *const k_pipe[] = {"__schedule", "schedule", "anon_pipe_read", "vfs_read",
-				     "ksys_read", "do_syscall_64"};
-static const char *const k_fault[] = {"__schedule",    "schedule",	  "io_schedule",
-				      "folio_wait_bit_common", "filemap_fault", "__do_fault",
-				      "handle_mm_fault", "exc_page_fault", "asm_exc_page_fault"};
-static const char *const k_fault_lock[] = {"__schedule", "schedule", "rwsem_down_read_slowpath",
-					   "down_read", "lock_mm_and_find_vma", "exc_page_fault",
-					   "asm_exc_page_fault"};
+static const char *const k_nanosleep[] = {"__schedule",	   "schedule",
+					  "do_nanosleep",  "hrtimer_nanosleep",
+					  "common_nsleep", "__x64_sys_clock_nanosleep",
+					  "do_syscall_64"};
+static const char *const k_futex[] = {"__schedule", "schedule", "futex_wait_queue", "__futex_wait",
+				      "futex_wait", "do_futex", "__x64_sys_futex"};
+static const char *const k_tcp_read[] = {"__schedule",	"schedule",	"schedule_timeout",
+					 "wait_woken",	"sk_wait_data", "tcp_recvmsg_locked",
+					 "tcp_recvmsg", "inet_recvmsg", "sock_read_iter",
+					 "vfs_read",	"ksys_read",	"do_syscall_64"};
+static const char *const k_fsync[] = {
+	"__schedule",	  "schedule",	    "jbd2_log_wait_commit", "jbd2_complete_transaction",
+	"ext4_fc_commit", "ext4_sync_file", "__x64_sys_fsync",	    "do_syscall_64"};
+static const char *const k_rwsem_in_fs[] = {"__schedule",
+					    "schedule",
+					    "rwsem_down_write_slowpath",
+					    "down_write",
+					    "ext4_buffered_write_iter",
+					    "vfs_write",
+					    "do_syscall_64"};
+static const char *const k_epoll[] = {"__schedule", "schedule",	     "schedule_hrtimeout_range",
+				      "ep_poll",    "do_epoll_wait", "__x64_sys_epoll_wait"};
+static const char *const k_pipe[] = {"__schedule", "schedule",	"anon_pipe_read",
+				     "vfs_read",   "ksys_read", "do_syscall_64"};
+static const char *const k_fault[] = {
+	"__schedule", "schedule",	 "io_schedule",	   "folio_wait_bit_common", "filemap_fault",
+	"__do_fault", "handle_mm_fault", "exc_page_fault", "asm_exc_page_fault"};
+static const char *const k_fault_lock[] = {
+	"__schedule",		"schedule",	  "rwsem_down_read_slowpath", "down_read",
+	"lock_mm_and_find_vma", "exc_page_fault", "asm_exc_page_fault"};
 static const char *const k_unknown[] = {"__schedule", "schedule", "some_driver_wait",
 					"exc_page_fault", "asm_exc_page_fault"};
 
@@ -158,8 +162,7 @@ static void table_sums_per_thread_and_process(void **state)
 	assert_non_null(t);
 	/* process 100: a busy main thread and a sleeper; process 200: one that waits on disk */
 	assert_int_equal(wait_table__add(t, 100, 100, "main", WAIT_CPU, 300000000, false), 0);
-	assert_int_equal(wait_table__add(t, 100, 101, "sleeper", WAIT_SLEEP, 900000000, false),
-			 0);
+	assert_int_equal(wait_table__add(t, 100, 101, "sleeper", WAIT_SLEEP, 900000000, false), 0);
 	assert_int_equal(wait_table__add(t, 100, 101, "sleeper", WAIT_SLEEP, 100000000, true), 0);
 	assert_int_equal(wait_table__add(t, 100, 101, "sleeper", WAIT_RUNQUEUE, 1499, false), 0);
 	assert_int_equal(wait_table__add(t, 200, 200, "io", WAIT_DISK, 250000000, false), 0);
@@ -181,9 +184,9 @@ static void table_sums_per_thread_and_process(void **state)
 	assert_int_equal(get(o, "processes.0.threads.0.waits_us.runqueue"), 1);
 	assert_int_equal(get(o, "processes.0.threads.1.tid"), 100);
 	assert_int_equal(get(o, "processes.0.threads.1.waits_us.sleep"), 0);
-	assert_true(json_object_object_get_ex(json_object_array_get_idx(
-						      json_object_object_get(o, "processes"), 0),
-					      "name", &name));
+	assert_true(json_object_object_get_ex(
+		json_object_array_get_idx(json_object_object_get(o, "processes"), 0), "name",
+		&name));
 	assert_string_equal(json_object_get_string(name), "main");
 	assert_int_equal(get(o, "processes.1.waits_us.disk"), 250000);
 	assert_int_equal(get(o, "processes.2.waits_us.lock"), 300);
@@ -198,8 +201,11 @@ static void table_sums_per_thread_and_process(void **state)
 
 static void text_table_shows_shares_and_limits_rows(void **state)
 {
-	struct wait_report r = {.title = "T", .clock = "off", .duration_ns = 2000000000,
-				.top_processes = 1, .top_threads = 1};
+	struct wait_report r = {.title = "T",
+				.clock = "off",
+				.duration_ns = 2000000000,
+				.top_processes = 1,
+				.top_threads = 1};
 	struct wait_table *t = wait_table__new();
 	char *buf = NULL;
 	size_t len = 0;
@@ -246,8 +252,9 @@ static void add_stack(struct stack_set *set, const char *const *frames, size_t n
 
 static void summary_gives_self_time_to_the_waiting_function(void **state)
 {
-	static const char *const blocked[] = {"srv", "main", "pipe_read_[k]", "schedule_[k]",
-					      "__schedule_[k]", "[cut at end]", "[wait:other]"};
+	static const char *const blocked[] = {"srv",	      "main",		"pipe_read_[k]",
+					      "schedule_[k]", "__schedule_[k]", "[cut at end]",
+					      "[wait:other]"};
 	static const char *const running[] = {"srv", "main", "crunch", "[cpu]"};
 	struct summary_opts so = {.unit = "us", .top_threads = 3, .top = 5, .class_last = true};
 	struct stack_set *set = stack_set__new();
