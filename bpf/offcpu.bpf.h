@@ -143,13 +143,29 @@ static __always_inline void cpu_add(struct task_struct *task, __u32 tgid, __u32 
 	__sync_fetch_and_add(&v->cpu_ns, ns);
 }
 
+/*
+ * How long prev ran since it was put on the CPU, by its runtime, which the
+ * scheduler brought up to date before this tracepoint: it leaves out time
+ * the hypervisor took and interrupts, as CLOCK_THREAD_CPUTIME_ID does. A
+ * thread running since before the profile has only the wall time since.
+ */
+static __always_inline __u64 ran_for(struct task_struct *prev, const struct profile_thread *t,
+				     __u64 now)
+{
+	__u64 rt;
+
+	if (!t->t_in)
+		return now > offcpu_start_ns ? now - offcpu_start_ns : 0;
+	rt = BPF_CORE_READ(prev, se.sum_exec_runtime);
+	return rt > t->rt_in ? rt - t->rt_in : 0;
+}
+
 /* prev is current: its on-CPU span ends, its off-CPU span starts here. */
 static __always_inline void switched_out(void *ctx, struct task_struct *prev, bool preempt,
 					 unsigned int state, __u64 now)
 {
 	__u32 tid = BPF_CORE_READ(prev, pid), tgid = BPF_CORE_READ(prev, tgid);
 	struct profile_thread *t;
-	__u64 since;
 	bool kthread, created;
 
 	/* an exiting process is no target any more: its threads' entries go by their own */
@@ -157,11 +173,10 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 		t = bpf_map_lookup_elem(&offcpu_threads, &tid);
 		if (!t)
 			return;
-		since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
 		if (!t->t_in && t->t_out)
 			stat_inc(PROFILE_STAT_MISSED);
-		else if (now > since)
-			cpu_add(prev, tgid, tid, t->key.gen, now - since);
+		else
+			cpu_add(prev, tgid, tid, t->key.gen, ran_for(prev, t, now));
 		bpf_map_delete_elem(&offcpu_threads, &tid);
 		return;
 	}
@@ -177,11 +192,10 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 	 * seen (it happens, rarely), so neither span is known. Neither is
 	 * counted; the miss is.
 	 */
-	since = t->t_in > offcpu_start_ns ? t->t_in : offcpu_start_ns;
 	if (!t->t_in && t->t_out)
 		stat_inc(PROFILE_STAT_MISSED);
-	else if (now > since)
-		cpu_add(prev, tgid, tid, t->key.gen, now - since);
+	else
+		cpu_add(prev, tgid, tid, t->key.gen, ran_for(prev, t, now));
 	/* a kernel thread, or one past exit_mm(), has no user stack to walk */
 	kthread = (BPF_CORE_READ(prev, flags) & PF_KTHREAD) || !BPF_CORE_READ(prev, mm);
 	key_fill(&t->key, prev, tgid, tid);
@@ -233,6 +247,7 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 	if (!t->t_out && t->t_in) {
 		stat_inc(PROFILE_STAT_MISSED);
 		t->t_in = now;
+		t->rt_in = BPF_CORE_READ(next, se.sum_exec_runtime);
 		return;
 	}
 	if (t->t_out && now > t->t_out) {
@@ -249,6 +264,7 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 	}
 	t->t_out = t->t_wake = 0;
 	t->t_in = now;
+	t->rt_in = BPF_CORE_READ(next, se.sum_exec_runtime);
 }
 
 SEC("raw_tp/sched_switch")

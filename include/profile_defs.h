@@ -64,10 +64,14 @@ struct profile_thread {
 	__u64 t_out;  /* left the CPU; 0 while on it */
 	__u64 t_wake; /* runnable since (woken or preempted); 0 while blocked */
 	__u64 t_in;   /* last put on a CPU; 0: running since before the profile */
+	__u64 rt_in;  /* the thread's runtime (se.sum_exec_runtime) at t_in */
 	struct profile_key key;
 };
 
-/* Exact on-CPU time per thread, measured at context switches. */
+/*
+ * On-CPU time per thread, as the scheduler accounts it (what
+ * CLOCK_THREAD_CPUTIME_ID reads), from its runtime at each switch.
+ */
 struct profile_tkey {
 	__u32 tgid;
 	__u32 tid;

@@ -745,6 +745,26 @@ static int drain_threads(struct profile *p, int fd)
 }
 
 static int add_unseen_threads(struct profile *p, struct stack_set *set);
+static ssize_t read_small(const char *path, char *buf, size_t len);
+
+/*
+ * How long a thread on a CPU at the end ran since it was put there: by
+ * its runtime now (schedstat's first field), as the BPF side measures it
+ * at switches; by the wall clock if that is gone or it ran all along.
+ */
+static __u64 ran_until_end(struct profile *p, const struct profile_thread *t, __u32 tid)
+{
+	__u64 since = t->t_in > p->t_start ? t->t_in : p->t_start;
+	unsigned long long rt;
+	char path[64], buf[128];
+
+	if (since >= p->t_end)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", t->key.tgid, tid);
+	if (t->t_in && read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &rt) == 1)
+		return rt > t->rt_in ? rt - t->rt_in : 0;
+	return p->t_end - since;
+}
 
 /*
  * After the last drain: spans still running when the run ended, cut
@@ -770,11 +790,8 @@ static int finish_offcpu(struct profile *p, struct stack_set *set, struct symbol
 		if (bpf_map_lookup_elem(fd, &tid, t))
 			continue;
 		if (!t->t_out) {
-			__u64 since = t->t_in > p->t_start ? t->t_in : p->t_start;
-
-			if (since < end)
-				err = wait_table__add(p->waits, t->key.tgid, tid, t->key.comm,
-						      WAIT_CPU, end - since, false);
+			err = wait_table__add(p->waits, t->key.tgid, tid, t->key.comm, WAIT_CPU,
+					      ran_until_end(p, t, tid), false);
 			continue;
 		}
 		if (t->t_out >= end || end - t->t_out < p->opts.min_block_ns)

@@ -375,8 +375,8 @@ int wait_table__write_text(FILE *f, struct wait_table *t, const struct wait_repo
 	if (r->title)
 		fprintf(f, "%s\n", r->title);
 	fprintf(f,
-		"Time by thread, in seconds and as a share of the %.3f s run; cpu is measured "
-		"at context switches\n",
+		"Time by thread, in seconds and as a share of the %.3f s run; cpu is the "
+		"scheduler's runtime of the thread\n",
 		r->duration_ns / 1e9);
 	fprintf(f, "%-8s %-8s %-16s", "PID", "TID", "THREAD");
 	for (size_t i = 0; i < NCOLUMNS; i++)
