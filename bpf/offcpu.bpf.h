@@ -33,6 +33,14 @@ const volatile __u64 min_block_ns = 0;
 /* CLOCK_MONOTONIC ns at attach, set by the loader: spans before it are cut there. */
 __u64 offcpu_start_ns = 0;
 
+/*
+ * Set by the loader once all three programs are attached, and cleared
+ * before they are detached, so that they start and stop following
+ * switches at one moment: a wake-up seen before the switch program ran
+ * would otherwise look like a switch it missed.
+ */
+bool offcpu_on = false;
+
 /* An all-zero entry, to insert a thread seen for the first time. */
 static const struct profile_thread thread_zero;
 
@@ -275,6 +283,8 @@ int offcpu_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
 	__u64 now = bpf_ktime_get_ns();
 
+	if (!offcpu_on)
+		return 0;
 	switched_out(ctx, prev, ctx->args[0], ctx->args[3], now);
 	switched_in(next, now);
 	return 0;
@@ -308,6 +318,8 @@ static __always_inline void woken(struct task_struct *task)
 SEC("raw_tp/sched_wakeup")
 int offcpu_wakeup(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (!offcpu_on)
+		return 0;
 	woken((struct task_struct *)ctx->args[0]);
 	return 0;
 }
@@ -321,7 +333,7 @@ int offcpu_wakeup_new(struct bpf_raw_tracepoint_args *ctx)
 	struct profile_thread *t;
 	bool created;
 
-	if (!offcpu_wanted(tid, tgid))
+	if (!offcpu_on || !offcpu_wanted(tid, tgid))
 		return 0;
 	t = thread_get(tid, &created);
 	if (t && created) {

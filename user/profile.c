@@ -376,9 +376,8 @@ static int attach_sampling(struct profile *p)
 
 /*
  * The off-CPU collector on raw tracepoints, which need neither tracefs nor
- * kprobes. Wake-ups first, so that a thread woken while the rest attaches
- * is known as runnable; the start time before all of them, so that no
- * span is measured from before it.
+ * kprobes. The programs do nothing until all three are attached, and the
+ * start time is taken then.
  */
 static int attach_sched(struct profile *p)
 {
@@ -388,8 +387,6 @@ static int attach_sched(struct profile *p)
 	static const char *const names[] = {"sched_wakeup_new", "sched_wakeup", "sched_switch"};
 	int err;
 
-	p->t_start = now_ns();
-	skel->bss->offcpu_start_ns = p->t_start;
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		p->sched_links[i] = bpf_program__attach(progs[i]);
 		if (!p->sched_links[i]) {
@@ -398,6 +395,9 @@ static int attach_sched(struct profile *p)
 			return err;
 		}
 	}
+	p->t_start = now_ns();
+	skel->bss->offcpu_start_ns = p->t_start;
+	__atomic_store_n(&skel->bss->offcpu_on, true, __ATOMIC_SEQ_CST);
 	return 0;
 }
 
@@ -445,11 +445,13 @@ void profile__stop(struct profile *p)
 	for (int i = 0; i < p->nevents; i++)
 		ioctl(p->pefds[i], PERF_EVENT_IOC_DISABLE, 0);
 	/* the end of the run is when switches stop being followed */
+	p->t_end = now_ns();
+	if (p->offcpu)
+		__atomic_store_n(&p->skel->bss->offcpu_on, false, __ATOMIC_SEQ_CST);
 	for (int i = 0; i < 3; i++) {
 		bpf_link__destroy(p->sched_links[i]);
 		p->sched_links[i] = NULL;
 	}
-	p->t_end = now_ns();
 	if (!p->t_start)
 		p->t_start = p->t_end;
 	p->stopped = true;
