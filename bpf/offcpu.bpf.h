@@ -67,6 +67,17 @@ struct {
 THREADS_MAP(threads0);
 THREADS_MAP(threads1);
 
+#define LOST_MAP(name)                                                                             \
+	struct {                                                                                   \
+		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
+		__type(key, struct profile_lkey);                                                  \
+		__type(value, __u64);                                                              \
+		__uint(max_entries, 32768);                                                        \
+	} name SEC(".maps")
+
+LOST_MAP(lost0);
+LOST_MAP(lost1);
+
 static __always_inline void stat_add(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&stats, &idx);
@@ -165,7 +176,13 @@ static __always_inline __u64 ran_for(struct task_struct *prev, const struct prof
 	if (!t->t_in)
 		return now > offcpu_start_ns ? now - offcpu_start_ns : 0;
 	rt = BPF_CORE_READ(prev, se.sum_exec_runtime);
-	return rt > t->rt_in ? rt - t->rt_in : 0;
+	rt = rt > t->rt_in ? rt - t->rt_in : 0;
+	/*
+	 * The runtime starts when the scheduler picks the thread, a little
+	 * before this program runs and its wait is closed: never more than
+	 * the span, so a thread's CPU and waits never overlap.
+	 */
+	return rt < now - t->t_in ? rt : now - t->t_in;
 }
 
 /* prev is current: its on-CPU span ends, its off-CPU span starts here. */
@@ -222,13 +239,33 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 
 static __always_inline void span_add(struct profile_key *key, __u8 kind, __u64 ns)
 {
+	struct profile_lkey lk = {};
+	__u64 *v, zero = 0;
+	void *lost;
+
 	if (!ns)
 		return;
 	key->kind = kind;
-	if (count_add(key, ns)) {
-		stat_inc(PROFILE_STAT_SPANS_FULL);
-		stat_add(PROFILE_STAT_SPANS_FULL_NS, ns);
+	if (!count_add(key, ns))
+		return;
+	/* no room for the stacks: keep the time with its thread */
+	stat_inc(PROFILE_STAT_SPANS_FULL);
+	lk.tgid = key->tgid;
+	lk.tid = key->tid;
+	lk.kind = kind;
+	lk.flags = key->flags;
+	lk.sysnr = key->sysnr;
+	__builtin_memcpy(lk.comm, key->comm, sizeof(lk.comm));
+	lost = active ? (void *)&lost1 : (void *)&lost0;
+	v = bpf_map_lookup_elem(lost, &lk);
+	if (!v) {
+		bpf_map_update_elem(lost, &lk, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(lost, &lk);
 	}
+	if (v)
+		__sync_fetch_and_add(v, ns);
+	else
+		stat_add(PROFILE_STAT_SPANS_FULL_NS, ns);
 }
 
 /* next goes on a CPU: the span it was off CPU for is known now. */

@@ -69,6 +69,21 @@ struct profile_thread {
 };
 
 /*
+ * Where an off-CPU span goes when the counts map has no room for its
+ * stacks: the thread and what classifies it without a kernel stack, so
+ * the time stays with its thread and, as near as can be, its class.
+ */
+struct profile_lkey {
+	__u32 tgid;
+	__u32 tid;
+	__u8 kind;
+	__u8 flags;
+	__u16 pad;
+	__s32 sysnr;
+	char comm[PROFILE_COMM_LEN];
+};
+
+/*
  * On-CPU time per thread, as the scheduler accounts it (what
  * CLOCK_THREAD_CPUTIME_ID reads), from its runtime at each switch.
  */

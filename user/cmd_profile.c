@@ -388,9 +388,16 @@ static void report_offcpu(const struct profile_args *a, struct profile *p,
 		  (unsigned long long)(st->spans_full + st->threads_full),
 		  (unsigned long long)st->missed);
 	if (st->missed)
-		vigil_err("off-CPU: %llu context switches were not reported by the tracepoint; the "
-			  "on- and off-CPU spans on either side of each are left out",
+		vigil_err("off-CPU: context switches not reported by the tracepoint: %llu; the on- "
+			  "and off-CPU spans on either side of each are left out",
 			  (unsigned long long)st->missed);
+	if (st->span_stacks_cut)
+		vigil_err(
+			"off-CPU: %llu distinct stacks were cut and marked [truncated]: too deep, "
+			"or a user stack that left executable code (no frame pointers?)",
+			(unsigned long long)st->span_stacks_cut);
+	if (!st->spans && !st->missed)
+		vigil_err("off-CPU: no context switch of the targets was seen");
 	if (st->span_stacks_lost)
 		vigil_err("off-CPU: %llu distinct stacks could not be walked; kept as [lost ...] "
 			  "frames",

@@ -32,6 +32,8 @@ struct drained {
 	__u64 count;
 };
 
+struct proc_wait;
+
 struct profile {
 	struct profile_bpf *skel;
 	struct profile_opts opts;
@@ -59,8 +61,143 @@ struct profile {
 	struct wait_table *waits;
 	__u64 t_start, t_end; /* CLOCK_MONOTONIC ns: attach, stop */
 	bool stopped, finished;
-	__u64 spans_full_seen; /* spans_full ns already turned into placeholders */
+	__u64 spans_full_seen;		/* spans_full ns already turned into placeholders */
+	struct proc_wait **start_waits; /* -p: threads blocked at attach (snapshot_waits) */
+	size_t nr_start_waits, start_waits_cap;
 };
+
+/*
+ * The command's process before its exec is vigil's child, which still
+ * carries vigil's name: its waits (released from the pipe it is held on,
+ * preempted before exec) are vigil's, not the command's.
+ */
+static bool is_vigils_child(const struct profile *p, __u32 tgid, const char *comm)
+{
+	return p->opts.follow_forks && p->opts.npids && tgid == (__u32)p->opts.pids[0] &&
+	       !strcmp(comm, "vigil");
+}
+
+/* Read a small /proc file whole into buf; its length, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return n;
+}
+
+/* What /proc shows of a thread that waits: its name, state, syscall, kernel stack. */
+struct proc_wait {
+	__u32 tid;
+	char comm[PROFILE_COMM_LEN + 1];
+	char state; /* R, S, D, ... */
+	long nr;    /* the syscall, with PROFILE_F_SYSCALL in flags */
+	__u8 flags;
+	int nk;
+	const char *kframes[PROFILE_MAX_DEPTH]; /* innermost first, in buf */
+	char buf[4096];
+};
+
+/* 0, or -1 when the thread is gone. The kernel stack needs root; without it nk is 0. */
+static int proc_wait_read(__u32 tgid, __u32 tid, bool kernel, struct proc_wait *w)
+{
+	char path[96], *line, *save, *open, *close;
+
+	w->tid = tid;
+	w->state = '?';
+	w->nr = -1;
+	w->flags = 0;
+	w->nk = 0;
+	w->comm[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
+	if (read_small(path, w->buf, sizeof(w->buf)) <= 0)
+		return -1;
+	open = strchr(w->buf, '(');
+	close = strrchr(w->buf, ')');
+	if (!open || !close || close < open || close[1] != ' ')
+		return -1;
+	snprintf(w->comm, sizeof(w->comm), "%.*s", (int)(close - open - 1), open + 1);
+	w->state = close[2];
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", tgid, tid);
+	if (read_small(path, w->buf, sizeof(w->buf)) > 0 && sscanf(w->buf, "%ld", &w->nr) == 1 &&
+	    w->nr >= 0)
+		w->flags |= PROFILE_F_SYSCALL;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stack", tgid, tid);
+	if (!kernel || read_small(path, w->buf, sizeof(w->buf)) <= 0)
+		return 0;
+	/* "[<0>] do_nanosleep+0x6d/0x1a0", innermost first */
+	for (line = strtok_r(w->buf, "\n", &save); line && w->nk < PROFILE_MAX_DEPTH;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *name = strchr(line, ' '), *plus;
+
+		if (!name)
+			continue;
+		plus = strchr(++name, '+');
+		if (plus)
+			*plus = '\0';
+		w->kframes[w->nk++] = name;
+	}
+	return 0;
+}
+
+/*
+ * Before attaching, for -p: what each thread of the targets is waiting in.
+ * A wait that began before the profile is seen only when it ends, from the
+ * waker's side, where the sleeper's stacks cannot be walked; this tells its
+ * class and kernel stack. Only threads blocked now are kept.
+ */
+static void snapshot_waits(struct profile *p)
+{
+	for (int i = 0; i < p->opts.npids; i++) {
+		char path[64];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", p->opts.pids[i]);
+		d = opendir(path);
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			__u32 tid = strtoul(de->d_name, NULL, 10);
+			struct proc_wait *w, **grown;
+
+			if (!tid)
+				continue;
+			if (p->nr_start_waits == p->start_waits_cap) {
+				size_t cap = p->start_waits_cap ? p->start_waits_cap * 2 : 16;
+
+				grown = realloc(p->start_waits, cap * sizeof(*grown));
+				if (!grown)
+					break;
+				p->start_waits = grown;
+				p->start_waits_cap = cap;
+			}
+			w = malloc(sizeof(*w));
+			if (!w)
+				break;
+			if (proc_wait_read(p->opts.pids[i], tid, p->opts.kernel, w) ||
+			    w->state == 'R') {
+				free(w);
+				continue;
+			}
+			p->start_waits[p->nr_start_waits++] = w;
+		}
+		closedir(d);
+	}
+}
+
+static const struct proc_wait *start_wait(const struct profile *p, __u32 tid)
+{
+	for (size_t i = 0; i < p->nr_start_waits; i++)
+		if (p->start_waits[i]->tid == tid)
+			return p->start_waits[i];
+	return NULL;
+}
 
 static __u32 pow2_at_least(__u64 n)
 {
@@ -194,6 +331,8 @@ struct profile *profile__new(const struct profile_opts *opts)
 		bpf_map__set_max_entries(p->skel->maps.threads0, 1);
 		bpf_map__set_max_entries(p->skel->maps.threads1, 1);
 		bpf_map__set_max_entries(p->skel->maps.offcpu_threads, 1);
+		bpf_map__set_max_entries(p->skel->maps.lost0, 1);
+		bpf_map__set_max_entries(p->skel->maps.lost1, 1);
 	} else {
 		p->waits = wait_table__new();
 		if (!p->waits) {
@@ -414,6 +553,8 @@ int profile__attach(struct profile *p)
 	if (err)
 		return err;
 	if (p->offcpu) {
+		if (p->opts.npids && !p->opts.follow_forks)
+			snapshot_waits(p);
 		err = attach_sched(p);
 		if (err)
 			return err;
@@ -598,11 +739,15 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 			return named;
 		if (cut && d->key.kind == PROFILE_KIND_SAMPLE)
 			p->lost.cut += d->count;
+		else if (cut)
+			p->lost.span_stacks_cut++;
 	}
 	/* a stack cut where its walk went astray is not one that was too deep */
 	if (n >= p->max_depth && !cut) {
 		if (d->key.kind == PROFILE_KIND_SAMPLE)
 			p->lost.truncated += d->count;
+		else
+			p->lost.span_stacks_cut++;
 		cut = true;
 	}
 	if (cut) {
@@ -633,7 +778,7 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
 {
 	struct profile_stats now;
-	const char *frame;
+	const char *frames[2];
 	__u64 delta;
 
 	profile__stats(p, &now);
@@ -641,8 +786,62 @@ static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
 	if (!delta)
 		return 0;
 	p->counts_full_seen = now.counts_full;
-	frame = strtab__intern(stack_set__strtab(set), "[lost sample: counts map full]");
-	return frame ? stack_set__add(set, &frame, 1, delta) : -ENOMEM;
+	frames[0] = strtab__intern(stack_set__strtab(set), "[lost sample: counts map full]");
+	frames[1] = strtab__intern(stack_set__strtab(set), waits__frame(WAIT_CPU));
+	if (!frames[0] || !frames[1])
+		return -ENOMEM;
+	/* in the wall clock, samples are time too, and end in their class */
+	if (p->offcpu)
+		return stack_set__add(set, frames, 2, delta * (1000000000ULL / p->opts.freq));
+	return stack_set__add(set, frames, 1, delta);
+}
+
+/*
+ * Spans that found no room for their stacks, kept per thread in the lost
+ * maps: the thread's name, a placeholder, and the class its flags and
+ * syscall give.
+ */
+static int drain_lost(struct profile *p, struct stack_set *set, int fd)
+{
+	struct strtab *names = stack_set__strtab(set);
+	struct profile_lkey key, next, *prev = NULL;
+	char comm[PROFILE_COMM_LEN + 1], first[PROFILE_COMM_LEN + 16];
+	const char *frames[3];
+	enum wait_class c;
+	__u64 ns;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
+		if (prev)
+			bpf_map_delete_elem(fd, &key);
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &ns))
+			continue;
+		memcpy(comm, key.comm, PROFILE_COMM_LEN);
+		comm[PROFILE_COMM_LEN] = '\0';
+		if (p->opts.per_thread)
+			snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]",
+				 key.tid);
+		else
+			snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
+		if (is_vigils_child(p, key.tgid, comm))
+			continue;
+		c = key.kind == PROFILE_KIND_RUNQ ? WAIT_RUNQUEUE
+						  : waits__classify(key.flags, key.sysnr, NULL, 0);
+		frames[0] = strtab__intern(names, first);
+		frames[1] = strtab__intern(names, "[lost span: counts map full]");
+		frames[2] = strtab__intern(names, waits__frame(c));
+		if (!frames[0] || !frames[1] || !frames[2])
+			return -ENOMEM;
+		err = stack_set__add(set, frames, 3, ns);
+		if (!err)
+			err = wait_table__add(p->waits, key.tgid, key.tid, comm, c, ns,
+					      key.flags & PROFILE_F_CUT_START);
+	}
+	if (prev)
+		bpf_map_delete_elem(fd, &key);
+	return err;
 }
 
 /*
@@ -650,7 +849,8 @@ static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
  * are classified from the flags, the syscall and the kernel frames, read
  * here from the innermost outwards.
  */
-static enum wait_class key_class(const struct profile_key *key, const struct frames *fr)
+static enum wait_class key_class(const struct profile_key *key, __u8 flags, __s32 sysnr,
+				 const struct frames *fr)
 {
 	const char *kframes[PROFILE_MAX_DEPTH];
 	int n = 0;
@@ -659,7 +859,7 @@ static enum wait_class key_class(const struct profile_key *key, const struct fra
 		return WAIT_RUNQUEUE;
 	for (size_t i = fr->n; i > fr->kstart && n < PROFILE_MAX_DEPTH; i--)
 		kframes[n++] = fr->v[i - 1];
-	return waits__classify(key->flags, key->sysnr, kframes, n);
+	return waits__classify(flags, sysnr, kframes, n);
 }
 
 /*
@@ -675,6 +875,9 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 	char comm[PROFILE_COMM_LEN + 1], first[PROFILE_COMM_LEN + 16];
 	struct frames fr = {.n = 0};
 	enum wait_class c = WAIT_CPU;
+	const struct proc_wait *w;
+	__u8 flags = d->key.flags;
+	__s32 sysnr = d->key.sysnr;
 	__u64 value = d->count;
 	int err;
 
@@ -709,7 +912,23 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 		 */
 		if ((d->key.flags & PROFILE_F_CUT_START) && p->opts.follow_forks)
 			return 0;
-		c = key_class(&d->key, &fr);
+		if (is_vigils_child(p, d->key.tgid, comm))
+			return 0;
+		/* blocked since before the start: what the snapshot saw it wait in */
+		w = (d->key.flags & PROFILE_F_CUT_START) && d->key.kern_len == PROFILE_NO_STACK
+			    ? start_wait(p, d->key.tid)
+			    : NULL;
+		for (int i = w ? w->nk - 1 : -1; !err && i >= 0; i--) {
+			char k[256];
+
+			snprintf(k, sizeof(k), "%s_[k]", w->kframes[i]);
+			err = push(&fr, names, k);
+		}
+		if (w) {
+			flags |= w->flags;
+			sysnr = w->nr;
+		}
+		c = key_class(&d->key, flags, sysnr, &fr);
 		if (d->key.flags & PROFILE_F_CUT_START)
 			err = push(&fr, names, "[cut at start]");
 		if (!err && marker)
@@ -738,6 +957,8 @@ static int drain_threads(struct profile *p, int fd)
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
 		val.comm[PROFILE_COMM_LEN - 1] = '\0';
+		if (is_vigils_child(p, key.tgid, val.comm))
+			continue;
 		err = wait_table__add(p->waits, key.tgid, key.tid, val.comm, WAIT_CPU, val.cpu_ns,
 				      false);
 	}
@@ -747,7 +968,6 @@ static int drain_threads(struct profile *p, int fd)
 }
 
 static int add_unseen_threads(struct profile *p, struct stack_set *set);
-static ssize_t read_small(const char *path, char *buf, size_t len);
 
 /*
  * How long a thread on a CPU at the end ran since it was put there: by
@@ -763,8 +983,10 @@ static __u64 ran_until_end(struct profile *p, const struct profile_thread *t, __
 	if (since >= p->t_end)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", t->key.tgid, tid);
-	if (t->t_in && read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &rt) == 1)
-		return rt > t->rt_in ? rt - t->rt_in : 0;
+	if (t->t_in && read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &rt) == 1) {
+		rt = rt > t->rt_in ? rt - t->rt_in : 0;
+		return rt < p->t_end - since ? rt : p->t_end - since;
+	}
 	return p->t_end - since;
 }
 
@@ -820,20 +1042,6 @@ out:
 	return err;
 }
 
-/* Read a small /proc file whole into buf; its length, or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -1;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return n;
-}
-
 /*
  * A thread of a -p target that no switch was seen of was either off CPU
  * for the whole run or on one: its state now says which. A blocked one is
@@ -844,66 +1052,28 @@ static ssize_t read_small(const char *path, char *buf, size_t len)
 static int add_unseen_thread(struct profile *p, struct stack_set *set, __u32 tgid, __u32 tid)
 {
 	struct strtab *names = stack_set__strtab(set);
-	char path[96], buf[4096], comm[PROFILE_COMM_LEN + 1] = "", first[PROFILE_COMM_LEN + 16];
-	const char *kframes[PROFILE_MAX_DEPTH];
+	char first[PROFILE_COMM_LEN + 16], k[256];
 	struct frames fr = {.n = 0};
 	__u64 ns = p->t_end - p->t_start;
+	struct proc_wait w;
 	enum wait_class c;
-	char state = '?', *line, *save;
-	int nk = 0, err;
-	long nr = -1;
-	__u8 flags = 0;
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", tgid, tid);
-	if (read_small(path, buf, sizeof(buf)) > 0) {
-		char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-
-		if (open && close && close > open) {
-			size_t len = close - open - 1;
-
-			if (len > PROFILE_COMM_LEN)
-				len = PROFILE_COMM_LEN;
-			memcpy(comm, open + 1, len);
-			comm[len] = '\0';
-			state = close[1] == ' ' ? close[2] : '?';
-		}
-	}
-	if (state == '?')
-		return 0; /* gone */
-	if (state == 'R')
-		return wait_table__add(p->waits, tgid, tid, comm, WAIT_CPU, ns, true);
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/syscall", tgid, tid);
-	if (read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%ld", &nr) == 1 && nr >= 0)
-		flags |= PROFILE_F_SYSCALL;
+	/* gone, or exited and not yet reaped: its switches were all seen */
+	if (proc_wait_read(tgid, tid, p->opts.kernel, &w) || strchr("ZXx", w.state))
+		return 0;
+	if (w.state == 'R')
+		return wait_table__add(p->waits, tgid, tid, w.comm, WAIT_CPU, ns, true);
 	if (p->opts.per_thread)
-		snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]", tid);
+		snprintf(first, sizeof(first), "%s/%u", w.comm[0] ? w.comm : "[unknown]", tid);
 	else
-		snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
+		snprintf(first, sizeof(first), "%s", w.comm[0] ? w.comm : "[unknown]");
 	err = push(&fr, names, first);
-	fr.kstart = fr.n;
-	/* "[<0>] do_nanosleep+0x6d/0x1a0", innermost first */
-	snprintf(path, sizeof(path), "/proc/%u/task/%u/stack", tgid, tid);
-	if (!err && p->opts.kernel && read_small(path, buf, sizeof(buf)) > 0) {
-		for (line = strtok_r(buf, "\n", &save); line && nk < PROFILE_MAX_DEPTH;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char *name = strchr(line, ' '), *plus;
-
-			if (!name)
-				continue;
-			name++;
-			plus = strchr(name, '+');
-			if (plus)
-				*plus = '\0';
-			kframes[nk++] = name;
-		}
-	}
-	for (int i = nk - 1; !err && i >= 0; i--) {
-		char k[256];
-
-		snprintf(k, sizeof(k), "%s_[k]", kframes[i]);
+	for (int i = w.nk - 1; !err && i >= 0; i--) {
+		snprintf(k, sizeof(k), "%s_[k]", w.kframes[i]);
 		err = push(&fr, names, k);
 	}
-	c = waits__classify(flags, (__s32)nr, kframes, nk);
+	c = waits__classify(w.flags, (__s32)w.nr, w.kframes, w.nk);
 	if (!err)
 		err = push(&fr, names, "[cut at start]");
 	if (!err)
@@ -911,7 +1081,7 @@ static int add_unseen_thread(struct profile *p, struct stack_set *set, __u32 tgi
 	if (!err)
 		err = push(&fr, names, waits__frame(c));
 	if (!err)
-		err = wait_table__add(p->waits, tgid, tid, comm, c, ns, true);
+		err = wait_table__add(p->waits, tgid, tid, w.comm, c, ns, true);
 	return err ? err : stack_set__add(set, fr.v, fr.n, ns);
 }
 
@@ -1019,6 +1189,10 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 		err = drain_threads(
 			p, bpf_map__fd(idle ? p->skel->maps.threads1 : p->skel->maps.threads0));
 		if (!err)
+			err = drain_lost(
+				p, set,
+				bpf_map__fd(idle ? p->skel->maps.lost1 : p->skel->maps.lost0));
+		if (!err)
 			err = add_placeholder_for_full_spans(p, set);
 		if (!err && p->stopped && !p->finished) {
 			p->finished = true;
@@ -1089,6 +1263,9 @@ void profile__free(struct profile *p)
 	for (int i = 0; i < 3; i++)
 		bpf_link__destroy(p->sched_links[i]);
 	wait_table__free(p->waits);
+	for (size_t i = 0; i < p->nr_start_waits; i++)
+		free(p->start_waits[i]);
+	free(p->start_waits);
 	ring_buffer__free(p->events);
 	free(p->batch);
 	profile_bpf__destroy(p->skel);

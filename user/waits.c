@@ -237,6 +237,42 @@ static int grow(struct wait_table *t)
 	return 0;
 }
 
+/* Length of the UTF-8 sequence at s, or 0 when it is not one. */
+static int utf8_len(const unsigned char *s)
+{
+	int n = *s >= 0xf0 && *s < 0xf5 ? 4 : *s >= 0xe0 ? 3 : *s >= 0xc2 && *s < 0xe0 ? 2 : 0;
+
+	for (int i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+/*
+ * A thread name as the table and JSON can show it: control characters
+ * become spaces and bytes that are not UTF-8 become '?', so a row stays
+ * one line and the JSON stays valid. Names come from prctl(), unchecked.
+ */
+static void clean_name(char *dst, const char *src)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0;
+
+	while (*s && i < PROFILE_COMM_LEN) {
+		int n = *s < 0x80 ? 1 : utf8_len(s);
+
+		if (n > 1 && i + n <= PROFILE_COMM_LEN) {
+			memcpy(dst + i, s, n);
+			i += n;
+			s += n;
+			continue;
+		}
+		dst[i++] = *s < 0x20 || *s == 0x7f ? ' ' : *s < 0x80 ? (char)*s : '?';
+		s++;
+	}
+	dst[i] = '\0';
+}
+
 int wait_table__add(struct wait_table *t, __u32 tgid, __u32 tid, const char *comm,
 		    enum wait_class c, __u64 ns, bool cut)
 {
@@ -252,10 +288,8 @@ int wait_table__add(struct wait_table *t, __u32 tgid, __u32 tid, const char *com
 		t->used++;
 	}
 	/* the name the thread had last, as the profile shows its latest spans */
-	if (comm && comm[0]) {
-		strncpy(row->comm, comm, PROFILE_COMM_LEN);
-		row->comm[PROFILE_COMM_LEN] = '\0';
-	}
+	if (comm && comm[0])
+		clean_name(row->comm, comm);
 	if (c >= WAIT_NCLASS)
 		c = WAIT_OTHER;
 	row->ns[c] += ns;

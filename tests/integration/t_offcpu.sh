@@ -514,7 +514,7 @@ test_offcpu_summary_agrees_with_profile()
 	done
 	dur=$(jqs "$s" .duration_us)
 	bad=$(jqs "$s" '.processes[].threads[] |
-		select(.cpu_us + ([.waits_us[]] | add) > $dur + 1000) |
+		select(.cpu_us + ([.waits_us[]] | add) > $dur + 10) |
 		"thread \(.tid) (\(.name)): cpu_us \(.cpu_us) + waits_us \([.waits_us[]] | add) > duration_us \($dur)"' \
 		--argjson dur "$dur")
 	[[ -z $bad ]] || fail "summary: $bad"

@@ -199,6 +199,27 @@ static void table_sums_per_thread_and_process(void **state)
 	wait_table__free(t);
 }
 
+static void odd_thread_names_stay_one_line_and_valid_json(void **state)
+{
+	struct wait_table *t = wait_table__new();
+	json_object *o, *procs, *name;
+
+	(void)state;
+	assert_int_equal(wait_table__add(t, 1, 1, "a\nb\tc", WAIT_CPU, 1000, false), 0);
+	assert_int_equal(wait_table__add(t, 2, 2, "\xff\xfe bad", WAIT_CPU, 2000, false), 0);
+	assert_int_equal(wait_table__add(t, 3, 3, "w\xc3\xb6rker", WAIT_CPU, 3000, false), 0);
+	o = table_json(t, 1000000);
+	procs = json_object_object_get(o, "processes");
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(procs, 0), "name", &name));
+	assert_string_equal(json_object_get_string(name), "w\xc3\xb6rker"); /* UTF-8 kept */
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(procs, 1), "name", &name));
+	assert_string_equal(json_object_get_string(name), "?? bad");
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(procs, 2), "name", &name));
+	assert_string_equal(json_object_get_string(name), "a b c");
+	json_object_put(o);
+	wait_table__free(t);
+}
+
 static void text_table_shows_shares_and_limits_rows(void **state)
 {
 	struct wait_report r = {.title = "T",
@@ -286,6 +307,7 @@ int main(void)
 		cmocka_unit_test(syscall_decides_without_a_kernel_stack),
 		cmocka_unit_test(table_sums_per_thread_and_process),
 		cmocka_unit_test(text_table_shows_shares_and_limits_rows),
+		cmocka_unit_test(odd_thread_names_stay_one_line_and_valid_json),
 		cmocka_unit_test(scale_rounds_to_nearest),
 		cmocka_unit_test(summary_gives_self_time_to_the_waiting_function),
 	};
