@@ -500,7 +500,8 @@ static void report_symbols(struct symbolizer *sym)
 }
 
 /* The summary's line on what the profile holds in place of real frames. */
-static void summary_notes(struct profile *p, char *buf, size_t len)
+static void summary_notes(const struct profile_args *a, struct profile *p, char *buf,
+			  size_t len)
 {
 	struct profile_stats st;
 	__u64 lost = 0;
@@ -508,6 +509,14 @@ static void summary_notes(struct profile *p, char *buf, size_t len)
 	profile__stats(p, &st);
 	for (int i = 0; i < 2; i++)
 		lost += st.lost_user[i] + st.lost_kern[i];
+	if (a->opts.clock == PROFILE_CLOCK_OFF) {
+		snprintf(buf, len,
+			 "lost or cut: %llu off-CPU stacks lost, %llu span parts with no room for "
+			 "their stacks, %llu stacks cut, %llu switches unseen",
+			 (unsigned long long)st.span_stacks_lost, (unsigned long long)st.spans_full,
+			 (unsigned long long)st.span_stacks_cut, (unsigned long long)st.missed);
+		return;
+	}
 	snprintf(buf, len,
 		 "lost or cut: %llu samples with a stack lost, %llu with no room in the counts "
 		 "map, %llu cut at %d frames, %llu cut where a user stack left executable code",
@@ -570,7 +579,7 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 		return offcpu && write_waits(a, stderr, p, NULL) == -ENOMEM ? -ENOMEM : 0;
 	if (!a->json) {
 		so.title = title;
-		summary_notes(p, notes, sizeof(notes));
+		summary_notes(a, p, notes, sizeof(notes));
 		so.notes = notes;
 		err = summary__write(sum->f, set, &so);
 		if (!err && offcpu) {

@@ -18,7 +18,7 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{"profile", cmd_profile, "sample on-CPU stacks into a folded profile"},
+	{"profile", cmd_profile, "where the time goes: on-CPU stacks, and off-CPU waits by reason"},
 };
 
 static void usage(FILE *f)

@@ -584,7 +584,7 @@ test_offcpu_min_block_drops_short()
 # vigil's own waits never show, even profiling the whole system.
 test_offcpu_pid_filter_and_no_self()
 {
-	local f=$T/out/p.folded pid bad
+	local f=$T/out/p.folded pid bad nap
 
 	[[ -x $WORKLOADS/waits ]] || fail "workload waits not built (run: make integration)"
 	# 1 s asleep before the threads start: vigil attaches meanwhile
@@ -602,6 +602,13 @@ test_offcpu_pid_filter_and_no_self()
 	[[ -z $bad ]] || fail "a line not of the workload's threads in a profile of pid $pid: $bad"
 	expect_own_class "$f" w_sleep w_sleep
 	expect_own_class "$f" w_lock w_lock
+	# The main thread was in its 1 s nap when vigil attached: that wait,
+	# seen only when it ends, still gets its class and kernel stack.
+	nap=$(class_us "$f" waits sleep "[cut at start]")
+	in_range "$nap" 300000 1000000 ||
+		fail "the main thread's nap, begun before the profile: $nap us of [cut at start];[wait:sleep], expected 0.3..1 s; its lines: $(grep '^waits;' "$f" | grep 'cut at start' | tr '\n' '|')"
+	(($(class_us "$f" waits sleep "hrtimer_nanosleep_[k]") >= nap)) ||
+		fail "the main thread's nap has no hrtimer_nanosleep_[k] frame: $(grep '^waits;' "$f" | grep 'cut at start' | tr '\n' '|')"
 
 	run_vigil "$T/sys.folded" "$T/err" profile --clock off -d 1
 	expect_rc 0 "profile --clock off -d 1 (whole system)"
@@ -645,6 +652,35 @@ test_offcpu_cut_blocks()
 		fail "summary: cut_us $cut of the sleeping process, its cut lines hold $total us"
 }
 
+# 5000 threads sleeping at once bring more distinct stacks than the counts
+# map holds: the time of spans with no room for their stacks stays with
+# their thread and class, in the profile and in the summary alike.
+test_offcpu_full_map_keeps_time_with_threads()
+{
+	local f=$T/out/full.folded s=$T/out/s.json n=5000 rounds=5 bad want sleep folded
+
+	need_jq
+	[[ -x $WORKLOADS/sleepers ]] || fail "workload sleepers not built (run: make integration)"
+	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --format json \
+		-- "$WORKLOADS/sleepers" "$n" "$rounds"
+	expect_rc 0 "profile --clock off -- sleepers $n"
+	check_offcpu_folded "$f" "$T/err" off
+	grep -q 'span parts had no room in the counts map' "$T/err" ||
+		fail "$n threads did not fill the counts map (stderr: $(tr '\n' '|' <"$T/err"))"
+	bad=$(grep -m 1 -F '[lost span: counts map full]' "$f" | grep -v '^sleepers;' || true)
+	[[ -z $bad ]] || fail "a lost span without its thread: $bad"
+	grep -q '^sleepers;\[lost span: counts map full\];\[wait:sleep\] ' "$f" ||
+		fail "no lost span kept as the threads' sleep: $(grep -F 'lost span' "$f" | tr '\n' '|')"
+	# every thread slept rounds x 20 ms at least, each sleep as long or longer
+	want=$((n * rounds * 20000))
+	sleep=$(jqs "$s" '[.processes[].threads[].waits_us.sleep] | add')
+	in_range "$sleep" "$(calc "0.99 * $want")" "$(calc "1.5 * $want")" ||
+		fail "summary: the threads slept $sleep us, expected $want us or a little more"
+	folded=$(class_us "$f" sleepers sleep)
+	in_range "$folded" $((sleep - 100)) $((sleep + 100)) ||
+		fail "the profile has $folded us of sleep, the summary $sleep us"
+}
+
 ALL_TESTS+=(
 	offcpu_classes_match_truth
 	wall_clock_classes_and_cpu
@@ -653,4 +689,5 @@ ALL_TESTS+=(
 	offcpu_min_block_drops_short
 	offcpu_pid_filter_and_no_self
 	offcpu_cut_blocks
+	offcpu_full_map_keeps_time_with_threads
 )
