@@ -500,8 +500,7 @@ static void report_symbols(struct symbolizer *sym)
 }
 
 /* The summary's line on what the profile holds in place of real frames. */
-static void summary_notes(const struct profile_args *a, struct profile *p, char *buf,
-			  size_t len)
+static void summary_notes(const struct profile_args *a, struct profile *p, char *buf, size_t len)
 {
 	struct profile_stats st;
 	__u64 lost = 0;

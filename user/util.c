@@ -362,10 +362,33 @@ int outfile__open(struct outfile *o, const char *path)
 	}
 	if (o->fifo)
 		return open_fifo(o);
+	/* immutable or append-only: a rename at the end would fail, after the whole run */
+	if (o->replaces && access(path, W_OK) && errno == EPERM) {
+		vigil_err("%s: cannot write: %s", path, strerror(EPERM));
+		outfile__abort(o);
+		return -EPERM;
+	}
 	fd = o->direct ? open(path, O_WRONLY | O_CLOEXEC) : open_temp(o);
 	if (fd < 0) {
 		err = -errno;
-		vigil_err("%s: cannot write: %s", path, strerror(errno));
+		/*
+		 * The temporary file goes in the destination's folder; when that
+		 * fails for an existing file, say what the file itself allows.
+		 */
+		if (o->replaces) {
+			int probe = open(path, O_WRONLY | O_CLOEXEC);
+
+			if (probe < 0) {
+				err = -errno;
+			} else {
+				close(probe);
+				vigil_err("%s: cannot write: no file can be made in %s (%s)", path,
+					  o->dir, strerror(-err));
+				outfile__abort(o);
+				return err;
+			}
+		}
+		vigil_err("%s: cannot write: %s", path, strerror(-err));
 		outfile__abort(o);
 		return err;
 	}
