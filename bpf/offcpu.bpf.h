@@ -237,7 +237,8 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 	t->t_out = now;
 }
 
-static __always_inline void span_add(struct profile_key *key, __u8 kind, __u64 ns)
+/* Keep the time of one lost part with its thread, in the lost maps. */
+static __always_inline void span_lost(const struct profile_key *key, __u8 kind, __u64 ns)
 {
 	struct profile_lkey lk = {};
 	__u64 *v, zero = 0;
@@ -245,10 +246,6 @@ static __always_inline void span_add(struct profile_key *key, __u8 kind, __u64 n
 
 	if (!ns)
 		return;
-	key->kind = kind;
-	if (!count_add(key, ns))
-		return;
-	/* no room for the stacks: keep the time with its thread */
 	stat_inc(PROFILE_STAT_SPANS_FULL);
 	lk.tgid = key->tgid;
 	lk.tid = key->tid;
@@ -266,6 +263,16 @@ static __always_inline void span_add(struct profile_key *key, __u8 kind, __u64 n
 		__sync_fetch_and_add(v, ns);
 	else
 		stat_add(PROFILE_STAT_SPANS_FULL_NS, ns);
+}
+
+/* One span, both its parts under its stacks; with no room, with its thread. */
+static __always_inline void span_add(struct profile_key *key, __u64 blocked, __u64 runq)
+{
+	key->kind = PROFILE_KIND_BLOCKED;
+	if (!count_add(key, blocked, runq))
+		return;
+	span_lost(key, PROFILE_KIND_BLOCKED, blocked);
+	span_lost(key, PROFILE_KIND_RUNQ, runq);
 }
 
 /* next goes on a CPU: the span it was off CPU for is known now. */
@@ -300,12 +307,10 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 		if (wake < t->t_out)
 			wake = t->t_out;
 		stat_inc(PROFILE_STAT_SPANS);
-		if (now - t->t_out >= min_block_ns) {
-			span_add(&t->key, PROFILE_KIND_BLOCKED, wake - t->t_out);
-			span_add(&t->key, PROFILE_KIND_RUNQ, now - wake);
-		} else {
+		if (now - t->t_out >= min_block_ns)
+			span_add(&t->key, wake - t->t_out, now - wake);
+		else
 			stat_inc(PROFILE_STAT_SHORT);
-		}
 	}
 	t->t_out = t->t_wake = 0;
 	t->t_in = now;

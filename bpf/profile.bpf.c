@@ -28,7 +28,7 @@ __u32 active = 0;
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
 		__type(key, struct profile_key);                                                   \
-		__type(value, __u64);                                                              \
+		__type(value, struct profile_value);                                               \
 		__uint(max_entries, 1024); /* resized by the loader */                             \
 	} name SEC(".maps")
 
@@ -89,25 +89,26 @@ static __always_inline void stat_inc(__u32 idx)
 }
 
 /*
- * Add value under key in the active counts buffer. 0, or -1 when the map
- * is full.
+ * Add a and b to the two values under key in the active counts buffer.
+ * 0, or -1 when the map is full.
  */
-static __always_inline int count_add(const struct profile_key *key, __u64 value)
+static __always_inline int count_add(const struct profile_key *key, __u64 a, __u64 b)
 {
 	void *counts = active ? (void *)&counts1 : (void *)&counts0;
-	__u64 *count = bpf_map_lookup_elem(counts, key);
+	struct profile_value fresh = {.v = {a, b}}, *val = bpf_map_lookup_elem(counts, key);
 
-	if (count) {
-		__sync_fetch_and_add(count, value);
-		return 0;
+	if (!val) {
+		if (!bpf_map_update_elem(counts, key, &fresh, BPF_NOEXIST))
+			return 0;
+		/* Another CPU may have inserted it just now. */
+		val = bpf_map_lookup_elem(counts, key);
+		if (!val)
+			return -1;
 	}
-	if (!bpf_map_update_elem(counts, key, &value, BPF_NOEXIST))
-		return 0;
-	/* Another CPU may have inserted it just now. */
-	count = bpf_map_lookup_elem(counts, key);
-	if (!count)
-		return -1;
-	__sync_fetch_and_add(count, value);
+	if (a)
+		__sync_fetch_and_add(&val->v[0], a);
+	if (b)
+		__sync_fetch_and_add(&val->v[1], b);
 	return 0;
 }
 
@@ -165,7 +166,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
 	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
-	if (count_add(key, 1))
+	if (count_add(key, 1, 0))
 		stat_inc(PROFILE_STAT_COUNTS_FULL);
 	return 0;
 }

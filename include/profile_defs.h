@@ -20,9 +20,18 @@
 
 /* What a key's value measures. */
 enum profile_kind {
-	PROFILE_KIND_SAMPLE,  /* on-CPU samples: a count */
-	PROFILE_KIND_BLOCKED, /* off CPU and not runnable, switch-out to wake-up: ns */
-	PROFILE_KIND_RUNQ, /* runnable but not running, wake-up (or preemption) to switch-in: ns */
+	PROFILE_KIND_SAMPLE,  /* on-CPU samples: a count in v[0] */
+	PROFILE_KIND_BLOCKED, /* off CPU: v[0] ns blocked (switch-out to wake-up), v[1] ns
+			       * runnable (wake-up or preemption to switch-in) */
+	PROFILE_KIND_RUNQ,    /* in a lost-span key only: runnable ns */
+};
+
+/*
+ * A counts value. Both parts of an off-CPU span share the stacks, so they
+ * share one entry too: the 2 KiB key is hashed once per span.
+ */
+struct profile_value {
+	__u64 v[2];
 };
 
 /* profile_key.flags: what the thread was doing when it left the CPU. */

@@ -27,9 +27,13 @@
 /* A CPU count beyond any machine we expect; CPUs past it are not sampled. */
 #define MAX_CPUS 4096
 
+/* One counts entry: a sample count, or an off-CPU span's ns blocked and runnable. */
 struct drained {
 	struct profile_key key;
-	__u64 count;
+	union {
+		__u64 count;
+		__u64 v[2];
+	};
 };
 
 struct proc_wait;
@@ -642,7 +646,7 @@ static long collect_counts(struct profile *p, int fd)
 		}
 		if (bpf_map_get_next_key(fd, prev, &p->keys[n].key))
 			break;
-		if (bpf_map_lookup_elem(fd, &p->keys[n].key, &p->keys[n].count))
+		if (bpf_map_lookup_elem(fd, &p->keys[n].key, p->keys[n].v))
 			continue; /* cannot happen: nothing writes this buffer now */
 		prev = &p->keys[n].key;
 		n++;
@@ -660,7 +664,7 @@ static void clear_counts(struct profile *p, int fd, long n)
 struct frames {
 	const char *v[2 * PROFILE_MAX_DEPTH + 8];
 	size_t n;
-	size_t kstart; /* where the kernel frames begin */
+	size_t kstart, kend; /* where the kernel frames begin and end */
 };
 
 static int push(struct frames *fr, struct strtab *names, const char *s)
@@ -849,15 +853,12 @@ static int drain_lost(struct profile *p, struct stack_set *set, int fd)
  * are classified from the flags, the syscall and the kernel frames, read
  * here from the innermost outwards.
  */
-static enum wait_class key_class(const struct profile_key *key, __u8 flags, __s32 sysnr,
-				 const struct frames *fr)
+static enum wait_class key_class(__u8 flags, __s32 sysnr, const struct frames *fr)
 {
 	const char *kframes[PROFILE_MAX_DEPTH];
 	int n = 0;
 
-	if (key->kind == PROFILE_KIND_RUNQ)
-		return WAIT_RUNQUEUE;
-	for (size_t i = fr->n; i > fr->kstart && n < PROFILE_MAX_DEPTH; i--)
+	for (size_t i = fr->kend; i > fr->kstart && n < PROFILE_MAX_DEPTH; i--)
 		kframes[n++] = fr->v[i - 1];
 	return waits__classify(flags, sysnr, kframes, n);
 }
@@ -928,16 +929,27 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 			flags |= w->flags;
 			sysnr = w->nr;
 		}
-		c = key_class(&d->key, flags, sysnr, &fr);
+		fr.kend = fr.n;
 		if (d->key.flags & PROFILE_F_CUT_START)
 			err = push(&fr, names, "[cut at start]");
 		if (!err && marker)
 			err = push(&fr, names, marker);
-		if (!err)
+		/* the blocked part in its class, the runnable part waiting for a CPU */
+		for (int part = 0; part < 2 && !err; part++) {
+			bool cut = marker || (d->key.flags & PROFILE_F_CUT_START);
+
+			if (!d->v[part])
+				continue;
+			c = part ? WAIT_RUNQUEUE : key_class(flags, sysnr, &fr);
 			err = push(&fr, names, waits__frame(c));
-		if (!err)
-			err = wait_table__add(p->waits, d->key.tgid, d->key.tid, comm, c, value,
-					      marker || (d->key.flags & PROFILE_F_CUT_START));
+			if (!err)
+				err = wait_table__add(p->waits, d->key.tgid, d->key.tid, comm, c,
+						      d->v[part], cut);
+			if (!err)
+				err = stack_set__add(set, fr.v, fr.n, d->v[part]);
+			fr.n--;
+		}
+		return err;
 	}
 	return err ? err : stack_set__add(set, fr.v, fr.n, value);
 }
@@ -1026,13 +1038,9 @@ static int finish_offcpu(struct profile *p, struct stack_set *set, struct symbol
 		d->key = t->key;
 		d->key.tid = tid;
 		d->key.kind = PROFILE_KIND_BLOCKED;
-		d->count = wake - t->t_out;
-		if (d->count)
-			err = add_key(p, set, sym, d, "[cut at end]");
-		d->key.kind = PROFILE_KIND_RUNQ;
-		d->count = end - wake;
-		if (!err && d->count)
-			err = add_key(p, set, sym, d, "[cut at end]");
+		d->v[0] = wake - t->t_out;
+		d->v[1] = end - wake;
+		err = add_key(p, set, sym, d, "[cut at end]");
 	}
 	if (!err && p->opts.npids && !p->opts.follow_forks)
 		err = add_unseen_threads(p, set);
