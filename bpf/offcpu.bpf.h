@@ -288,12 +288,20 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 	t = thread_get(tid, &created);
 	if (!t)
 		return;
-	if (created) {
-		/* off CPU since before the profile began, and runnable since then too */
-		key_fill(&t->key, next, tgid, tid);
-		t->key.flags |= PROFILE_F_CUT_START | PROFILE_F_PREEMPT;
-		t->key.user_len = t->key.kern_len = PROFILE_NO_STACK;
-		t->t_out = t->t_wake = offcpu_start_ns;
+	/*
+	 * First seen now, or only woken so far: off CPU since before the
+	 * profile began, blocked until the wake-up if one was seen, runnable
+	 * since the start if none was.
+	 */
+	if (created || (!t->t_out && !t->t_in)) {
+		if (created)
+			key_fill(&t->key, next, tgid, tid);
+		t->key.flags |= PROFILE_F_CUT_START;
+		if (!t->t_wake)
+			t->key.flags |= PROFILE_F_PREEMPT;
+		t->t_out = offcpu_start_ns;
+		if (!t->t_wake)
+			t->t_wake = offcpu_start_ns;
 	}
 	/* on CPU by our account: its switch-out was missed, and both spans with it */
 	if (!t->t_out && t->t_in) {
@@ -345,13 +353,17 @@ static __always_inline void woken(struct task_struct *task)
 	t = thread_get(tid, &created);
 	if (!t)
 		return;
+	/*
+	 * First seen at a wake-up: it may have been blocked since before the
+	 * start, or running all along (a wake-up also reaches a thread still
+	 * on its CPU, one that had not yet gone to sleep). Its next switch
+	 * tells which; until then only the time of the wake-up is kept.
+	 */
 	if (created) {
-		/* blocked since before the profile began: no stacks, cut at the start */
 		key_fill(&t->key, task, tgid, tid);
-		t->key.flags |= PROFILE_F_CUT_START;
 		t->key.state = 0xffff; /* unknown */
-		t->key.user_len = t->key.kern_len = PROFILE_NO_STACK;
-		t->t_out = offcpu_start_ns;
+		t->t_wake = now;
+		return;
 	}
 	if (t->t_out && !t->t_wake)
 		t->t_wake = now;
