@@ -70,17 +70,6 @@ struct profile {
 	size_t nr_start_waits, start_waits_cap;
 };
 
-/*
- * The command's process before its exec is vigil's child, which still
- * carries vigil's name: its waits (released from the pipe it is held on,
- * preempted before exec) are vigil's, not the command's.
- */
-static bool is_vigils_child(const struct profile *p, __u32 tgid, const char *comm)
-{
-	return p->opts.follow_forks && p->opts.npids && tgid == (__u32)p->opts.pids[0] &&
-	       !strcmp(comm, "vigil");
-}
-
 /* Read a small /proc file whole into buf; its length, or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t len)
 {
@@ -162,6 +151,8 @@ static void snapshot_waits(struct profile *p)
 		struct dirent *de;
 		DIR *d;
 
+		if (p->opts.pids[i] == getpid())
+			continue; /* vigil itself: never in its own profile */
 		snprintf(path, sizeof(path), "/proc/%d/task", p->opts.pids[i]);
 		d = opendir(path);
 		if (!d)
@@ -829,8 +820,6 @@ static int drain_lost(struct profile *p, struct stack_set *set, int fd)
 				 key.tid);
 		else
 			snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
-		if (is_vigils_child(p, key.tgid, comm))
-			continue;
 		c = key.kind == PROFILE_KIND_RUNQ ? WAIT_RUNQUEUE
 						  : waits__classify(key.flags, key.sysnr, NULL, 0);
 		frames[0] = strtab__intern(names, first);
@@ -913,8 +902,6 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 		 */
 		if ((d->key.flags & PROFILE_F_CUT_START) && p->opts.follow_forks)
 			return 0;
-		if (is_vigils_child(p, d->key.tgid, comm))
-			return 0;
 		/* blocked since before the start: what the snapshot saw it wait in */
 		w = (d->key.flags & PROFILE_F_CUT_START) && d->key.kern_len == PROFILE_NO_STACK
 			    ? start_wait(p, d->key.tid)
@@ -969,8 +956,6 @@ static int drain_threads(struct profile *p, int fd)
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue;
 		val.comm[PROFILE_COMM_LEN - 1] = '\0';
-		if (is_vigils_child(p, key.tgid, val.comm))
-			continue;
 		err = wait_table__add(p->waits, key.tgid, key.tid, val.comm, WAIT_CPU, val.cpu_ns,
 				      false);
 	}
@@ -1115,6 +1100,8 @@ static int add_unseen_threads(struct profile *p, struct stack_set *set)
 
 			if (!tid || !bpf_map_lookup_elem(fd, &tid, t))
 				continue;
+			if (p->opts.pids[i] == getpid())
+				break; /* vigil itself, as -p of its own pid */
 			err = add_unseen_thread(p, set, p->opts.pids[i], tid);
 		}
 		closedir(d);

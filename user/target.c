@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include "target.h"
 #include "util.h"
@@ -89,6 +90,12 @@ int target__spawn(struct target *t, char *const argv[])
 		close(report[0]);
 		sigprocmask(SIG_SETMASK, &t->child_mask, NULL);
 		signal(SIGPIPE, SIG_DFL); /* vigil ignores it; the command must not inherit that */
+		/*
+		 * Until the exec this is the command's process, not vigil: named
+		 * after the command, its start-up never looks like vigil's own.
+		 */
+		prctl(PR_SET_NAME, strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], 0,
+		      0, 0);
 		/* EOF here means vigil gave up: do not run the command. */
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);

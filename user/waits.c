@@ -185,10 +185,15 @@ enum wait_class waits__classify(__u8 flags, __s32 sysnr, const char *const *kfra
 
 /* ---------------------------------------------------------------- per thread */
 
+/* Names a thread is known by, each with its time: an exec or prctl renames it. */
+#define ROW_NAMES 4
+
 struct thread_row {
 	__u32 tgid, tid;
 	bool used;
-	char comm[PROFILE_COMM_LEN + 1];
+	char comm[PROFILE_COMM_LEN + 1]; /* of the names below, the one with the most time */
+	char names[ROW_NAMES][PROFILE_COMM_LEN + 1];
+	__u64 name_ns[ROW_NAMES];
 	__u64 ns[WAIT_NCLASS];
 	__u64 cut_ns;
 };
@@ -273,6 +278,30 @@ static void clean_name(char *dst, const char *src)
 	dst[i] = '\0';
 }
 
+/*
+ * The thread is named by the name it had for most of its time, as the
+ * profile's heaviest lines show it. A fifth name adds its time to none.
+ */
+static void add_name(struct thread_row *row, const char *comm, __u64 ns)
+{
+	char clean[PROFILE_COMM_LEN + 1];
+	int i, best = 0;
+
+	clean_name(clean, comm);
+	for (i = 0; i < ROW_NAMES && row->names[i][0]; i++)
+		if (!strcmp(row->names[i], clean))
+			break;
+	if (i == ROW_NAMES)
+		return;
+	if (!row->names[i][0])
+		memcpy(row->names[i], clean, sizeof(clean));
+	row->name_ns[i] += ns ? ns : 1;
+	for (i = 1; i < ROW_NAMES && row->names[i][0]; i++)
+		if (row->name_ns[i] > row->name_ns[best])
+			best = i;
+	memcpy(row->comm, row->names[best], sizeof(row->comm));
+}
+
 int wait_table__add(struct wait_table *t, __u32 tgid, __u32 tid, const char *comm,
 		    enum wait_class c, __u64 ns, bool cut)
 {
@@ -289,7 +318,7 @@ int wait_table__add(struct wait_table *t, __u32 tgid, __u32 tid, const char *com
 	}
 	/* the name the thread had last, as the profile shows its latest spans */
 	if (comm && comm[0])
-		clean_name(row->comm, comm);
+		add_name(row, comm, ns);
 	if (c >= WAIT_NCLASS)
 		c = WAIT_OTHER;
 	row->ns[c] += ns;

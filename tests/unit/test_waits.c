@@ -220,6 +220,26 @@ static void odd_thread_names_stay_one_line_and_valid_json(void **state)
 	wait_table__free(t);
 }
 
+static void a_renamed_thread_is_named_by_its_longest_name(void **state)
+{
+	struct wait_table *t = wait_table__new();
+	json_object *o, *name;
+
+	(void)state;
+	/* a shell that forked, then exec'd sleep: most of its time was sleep's */
+	assert_int_equal(wait_table__add(t, 5, 5, "sh", WAIT_CPU, 3000, false), 0);
+	assert_int_equal(wait_table__add(t, 5, 5, "sleep", WAIT_SLEEP, 900000, false), 0);
+	assert_int_equal(wait_table__add(t, 5, 5, "sh", WAIT_RUNQUEUE, 1000, false), 0);
+	o = table_json(t, 1000000);
+	assert_true(json_object_object_get_ex(
+		json_object_array_get_idx(json_object_object_get(o, "processes"), 0), "name",
+		&name));
+	assert_string_equal(json_object_get_string(name), "sleep");
+	assert_int_equal(get(o, "processes.0.threads.0.cpu_us"), 3);
+	json_object_put(o);
+	wait_table__free(t);
+}
+
 static void text_table_shows_shares_and_limits_rows(void **state)
 {
 	struct wait_report r = {.title = "T",
@@ -308,6 +328,7 @@ int main(void)
 		cmocka_unit_test(table_sums_per_thread_and_process),
 		cmocka_unit_test(text_table_shows_shares_and_limits_rows),
 		cmocka_unit_test(odd_thread_names_stay_one_line_and_valid_json),
+		cmocka_unit_test(a_renamed_thread_is_named_by_its_longest_name),
 		cmocka_unit_test(scale_rounds_to_nearest),
 		cmocka_unit_test(summary_gives_self_time_to_the_waiting_function),
 	};
