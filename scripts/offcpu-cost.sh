@@ -21,8 +21,8 @@ idle_pid=$!
 
 configs=("none" "--clock off" "--clock off -U" "--clock off -K" "--clock off --min-block 1000"
 	"--clock off -p $idle_pid" "--clock wall")
-names=("without vigil" "off, whole system" "off, -U (kernel stacks only)"
-	"off, -K (user stacks only)" "off, --min-block 1000" "off, -p another process"
+names=("without vigil" "off, whole system" "off, -U (user stacks only)"
+	"off, -K (kernel stacks only)" "off, --min-block 1000" "off, -p another process"
 	"wall, whole system (99 Hz)")
 
 for ((r = 0; r < rounds; r++)); do

@@ -286,6 +286,10 @@ static void describe_target(const struct profile_args *a, char *buf, size_t len)
 		snprintf(buf, len, "pid %d", a->target.pids[0]);
 	else
 		snprintf(buf, len, "whole system");
+	/* a command's path can hold anything: keep the title one line */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 }
 
 /*
