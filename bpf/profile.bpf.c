@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* profile.bpf.c: on-CPU sampler (perf events) and, in offcpu.bpf.h, off-CPU spans (sched_switch). */
+/* profile.bpf.c: on-CPU sampler (perf events); off-CPU spans (sched_switch) in offcpu.bpf.h. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

@@ -194,6 +194,41 @@ static const struct proc_wait *start_wait(const struct profile *p, __u32 tid)
 	return NULL;
 }
 
+/* The outermost frame: the thread's name, with its TID under --per-thread. */
+static void thread_frame(const struct profile *p, const char *comm, __u32 tid, char *buf,
+			 size_t len)
+{
+	if (p->opts.per_thread)
+		snprintf(buf, len, "%s/%u", comm[0] ? comm : "[unknown]", tid);
+	else
+		snprintf(buf, len, "%s", comm[0] ? comm : "[unknown]");
+}
+
+/*
+ * Read and delete every entry of an idle small map, calling fn with each.
+ * A key is deleted only once the next is known, so the walk never restarts.
+ */
+static int map_drain(int fd, void *key, void *next, size_t key_size, void *value,
+		     int (*fn)(struct profile *p, struct stack_set *set, const void *key,
+			       const void *value),
+		     struct profile *p, struct stack_set *set)
+{
+	bool have = false;
+	int err = 0;
+
+	while (!err && !bpf_map_get_next_key(fd, have ? key : NULL, next)) {
+		if (have)
+			bpf_map_delete_elem(fd, key);
+		memcpy(key, next, key_size);
+		have = true;
+		if (!bpf_map_lookup_elem(fd, key, value))
+			err = fn(p, set, key, value);
+	}
+	if (have)
+		bpf_map_delete_elem(fd, key);
+	return err;
+}
+
 static __u32 pow2_at_least(__u64 n)
 {
 	__u32 p = 1;
@@ -796,45 +831,38 @@ static int add_placeholder_for_full(struct profile *p, struct stack_set *set)
  * maps: the thread's name, a placeholder, and the class its flags and
  * syscall give.
  */
-static int drain_lost(struct profile *p, struct stack_set *set, int fd)
+static int add_lost(struct profile *p, struct stack_set *set, const void *k, const void *v)
 {
+	const struct profile_lkey *key = k;
 	struct strtab *names = stack_set__strtab(set);
-	struct profile_lkey key, next, *prev = NULL;
 	char comm[PROFILE_COMM_LEN + 1], first[PROFILE_COMM_LEN + 16];
+	__u64 ns = *(const __u64 *)v;
 	const char *frames[3];
 	enum wait_class c;
-	__u64 ns;
-	int err = 0;
+	int err;
 
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		if (prev)
-			bpf_map_delete_elem(fd, &key);
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &ns))
-			continue;
-		memcpy(comm, key.comm, PROFILE_COMM_LEN);
-		comm[PROFILE_COMM_LEN] = '\0';
-		if (p->opts.per_thread)
-			snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]",
-				 key.tid);
-		else
-			snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
-		c = key.kind == PROFILE_KIND_RUNQ ? WAIT_RUNQUEUE
-						  : waits__classify(key.flags, key.sysnr, NULL, 0);
-		frames[0] = strtab__intern(names, first);
-		frames[1] = strtab__intern(names, "[lost span: counts map full]");
-		frames[2] = strtab__intern(names, waits__frame(c));
-		if (!frames[0] || !frames[1] || !frames[2])
-			return -ENOMEM;
-		err = stack_set__add(set, frames, 3, ns);
-		if (!err)
-			err = wait_table__add(p->waits, key.tgid, key.tid, comm, c, ns,
-					      key.flags & PROFILE_F_CUT_START);
-	}
-	if (prev)
-		bpf_map_delete_elem(fd, &key);
-	return err;
+	memcpy(comm, key->comm, PROFILE_COMM_LEN);
+	comm[PROFILE_COMM_LEN] = '\0';
+	thread_frame(p, comm, key->tid, first, sizeof(first));
+	c = key->kind == PROFILE_KIND_RUNQ ? WAIT_RUNQUEUE
+					   : waits__classify(key->flags, key->sysnr, NULL, 0);
+	frames[0] = strtab__intern(names, first);
+	frames[1] = strtab__intern(names, "[lost span: counts map full]");
+	frames[2] = strtab__intern(names, waits__frame(c));
+	if (!frames[0] || !frames[1] || !frames[2])
+		return -ENOMEM;
+	err = stack_set__add(set, frames, 3, ns);
+	return err ? err
+		   : wait_table__add(p->waits, key->tgid, key->tid, comm, c, ns,
+				     key->flags & PROFILE_F_CUT_START);
+}
+
+static int drain_lost(struct profile *p, struct stack_set *set, int fd)
+{
+	struct profile_lkey key, next;
+	__u64 ns;
+
+	return map_drain(fd, &key, &next, sizeof(key), &ns, add_lost, p, set);
 }
 
 /*
@@ -873,10 +901,7 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 
 	memcpy(comm, d->key.comm, PROFILE_COMM_LEN);
 	comm[PROFILE_COMM_LEN] = '\0';
-	if (p->opts.per_thread)
-		snprintf(first, sizeof(first), "%s/%u", comm[0] ? comm : "[unknown]", d->key.tid);
-	else
-		snprintf(first, sizeof(first), "%s", comm[0] ? comm : "[unknown]");
+	thread_frame(p, comm, d->key.tid, first, sizeof(first));
 	err = push(&fr, names, first);
 	if (!err)
 		err = add_side(p, &fr, names, sym, d, false /* user */);
@@ -941,27 +966,25 @@ static int add_key(struct profile *p, struct stack_set *set, struct symbolizer *
 	return err ? err : stack_set__add(set, fr.v, fr.n, value);
 }
 
-/* Exact on-CPU time per thread from the idle threads map, into the wait table. */
+static int add_thread_cpu(struct profile *p, struct stack_set *set, const void *k, const void *v)
+{
+	const struct profile_tkey *key = k;
+	const struct profile_tval *val = v;
+	char comm[PROFILE_COMM_LEN + 1];
+
+	(void)set;
+	memcpy(comm, val->comm, PROFILE_COMM_LEN);
+	comm[PROFILE_COMM_LEN] = '\0';
+	return wait_table__add(p->waits, key->tgid, key->tid, comm, WAIT_CPU, val->cpu_ns, false);
+}
+
+/* On-CPU time per thread from the idle threads map, into the wait table. */
 static int drain_threads(struct profile *p, int fd)
 {
-	struct profile_tkey key, next, *prev = NULL;
+	struct profile_tkey key, next;
 	struct profile_tval val;
-	int err = 0;
 
-	while (!err && !bpf_map_get_next_key(fd, prev, &next)) {
-		if (prev)
-			bpf_map_delete_elem(fd, &key);
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &val))
-			continue;
-		val.comm[PROFILE_COMM_LEN - 1] = '\0';
-		err = wait_table__add(p->waits, key.tgid, key.tid, val.comm, WAIT_CPU, val.cpu_ns,
-				      false);
-	}
-	if (prev)
-		bpf_map_delete_elem(fd, &key);
-	return err;
+	return map_drain(fd, &key, &next, sizeof(key), &val, add_thread_cpu, p, NULL);
 }
 
 static int add_unseen_threads(struct profile *p, struct stack_set *set);
@@ -1057,10 +1080,7 @@ static int add_unseen_thread(struct profile *p, struct stack_set *set, __u32 tgi
 		return 0;
 	if (w.state == 'R')
 		return wait_table__add(p->waits, tgid, tid, w.comm, WAIT_CPU, ns, true);
-	if (p->opts.per_thread)
-		snprintf(first, sizeof(first), "%s/%u", w.comm[0] ? w.comm : "[unknown]", tid);
-	else
-		snprintf(first, sizeof(first), "%s", w.comm[0] ? w.comm : "[unknown]");
+	thread_frame(p, w.comm, tid, first, sizeof(first));
 	err = push(&fr, names, first);
 	for (int i = w.nk - 1; !err && i >= 0; i--) {
 		snprintf(k, sizeof(k), "%s_[k]", w.kframes[i]);

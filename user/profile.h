@@ -60,8 +60,8 @@ struct profile_stats {
 	__u64 threads_full; /* switches of threads with no room to follow them: not measured */
 	__u64 cpu_full;	    /* on-CPU spans with no room in the threads map: not in the summary */
 	__u64 missed;	    /* context switches the tracepoint did not report: spans unknown */
-	__u64 span_stacks_lost;
-	__u64 span_stacks_cut; /* distinct off-CPU stacks cut ([truncated]) */ /* distinct off-CPU stacks with a failed walk: [lost ...] */
+	__u64 span_stacks_lost; /* distinct off-CPU stacks with a failed walk: [lost ...] */
+	__u64 span_stacks_cut;	/* distinct off-CPU stacks cut: [truncated] */
 };
 
 /* Indexes of lost_user[] and lost_kern[]. */
