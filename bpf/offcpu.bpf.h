@@ -325,6 +325,24 @@ static __always_inline void switched_in(struct task_struct *next, __u64 now)
 	t->rt_in = BPF_CORE_READ(next, se.sum_exec_runtime);
 }
 
+/*
+ * exec from a thread other than the leader: the kernel gives the thread
+ * the leader's TID (the leader is gone by then). Its entry, a thread on
+ * its CPU, moves with it, so that it is neither taken for a thread that
+ * ran since the start nor left behind as one that never stopped.
+ */
+static __always_inline void proc_exec_took_tid(__u32 old_tid, __u32 tid)
+{
+	struct profile_thread *t = bpf_map_lookup_elem(&offcpu_threads, &old_tid);
+
+	if (!offcpu_on || !t)
+		return;
+	t->key.tid = key_tid ? tid : 0;
+	if (bpf_map_update_elem(&offcpu_threads, &tid, t, BPF_ANY))
+		stat_inc(PROFILE_STAT_THREADS_FULL);
+	bpf_map_delete_elem(&offcpu_threads, &old_tid);
+}
+
 SEC("raw_tp/sched_switch")
 int offcpu_switch(struct bpf_raw_tracepoint_args *ctx)
 {

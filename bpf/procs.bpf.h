@@ -50,6 +50,8 @@ __u64 proc_events_lost = 0; /* events the ring buffer had no room for */
 static __always_inline bool proc_is_target(__u32 tgid);
 static __always_inline void proc_forked(__u32 parent_tgid, __u32 child_tgid);
 static __always_inline void proc_exited(__u32 tgid);
+/* A thread other than the leader exec'd: it carries on under the leader's TID. */
+static __always_inline void proc_exec_took_tid(__u32 old_tid, __u32 tid);
 
 static __always_inline void proc_emit(__u32 type, __u32 tgid, const struct proc_gen *pg)
 {
@@ -167,6 +169,8 @@ int BPF_PROG(procs_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 
 	if (!proc_is_target(tgid))
 		return 0;
+	if ((__u32)old_pid != tgid)
+		proc_exec_took_tid(old_pid, tgid);
 	pg = bpf_map_lookup_elem(&procs, &tgid);
 	if (!pg)
 		return 0; /* never sampled: nothing to end */

@@ -992,7 +992,8 @@ static int add_unseen_threads(struct profile *p, struct stack_set *set);
 /*
  * How long a thread on a CPU at the end ran since it was put there: by
  * its runtime now (schedstat's first field), as the BPF side measures it
- * at switches; by the wall clock if that is gone or it ran all along.
+ * at switches; by the wall clock if it ran all along; not at all if it is
+ * gone.
  */
 static __u64 ran_until_end(struct profile *p, const struct profile_thread *t, __u32 tid)
 {
@@ -1003,11 +1004,12 @@ static __u64 ran_until_end(struct profile *p, const struct profile_thread *t, __
 	if (since >= p->t_end)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/%u/task/%u/schedstat", t->key.tgid, tid);
-	if (t->t_in && read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%llu", &rt) == 1) {
-		rt = rt > t->rt_in ? rt - t->rt_in : 0;
-		return rt < p->t_end - since ? rt : p->t_end - since;
-	}
-	return p->t_end - since;
+	if (read_small(path, buf, sizeof(buf)) <= 0 || sscanf(buf, "%llu", &rt) != 1)
+		return 0; /* gone, without the switch that would have said so */
+	if (!t->t_in)
+		return p->t_end - since;
+	rt = rt > t->rt_in ? rt - t->rt_in : 0;
+	return rt < p->t_end - since ? rt : p->t_end - since;
 }
 
 /*

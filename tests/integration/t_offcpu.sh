@@ -681,6 +681,29 @@ test_offcpu_full_map_keeps_time_with_threads()
 		fail "the profile has $folded us of sleep, the summary $sleep us"
 }
 
+# A thread other than the main one execs, and carries on under the main
+# thread's TID: its time moves with it, and no thread is taken for one
+# that ran all along.
+test_offcpu_exec_from_a_thread()
+{
+	local f=$T/out/te.folded s=$T/out/s.json bad slept
+
+	need_jq
+	[[ -x $WORKLOADS/thread_exec ]] || fail "workload thread_exec not built (run: make integration)"
+	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --format json \
+		-- "$WORKLOADS/thread_exec"
+	expect_rc 0 "profile --clock off -- thread_exec"
+	check_offcpu_folded "$f" "$T/err" off
+	bad=$(jqs "$s" '.duration_us as $d | .processes[].threads[] |
+		select(.cpu_us > 50000 or .cpu_us + ([.waits_us[]] | add) > $d + 10) |
+		"thread \(.tid) (\(.name)): cpu_us \(.cpu_us), with its waits \(.cpu_us + ([.waits_us[]] | add)) of \(.duration_us // $d) us"')
+	[[ -z $bad ]] || fail "summary: $bad"
+	# "sleep 0.3", after the exec
+	slept=$(class_us "$f" sleep sleep)
+	in_range "$slept" 280000 600000 ||
+		fail "sleep 0.3 after the exec: $slept us of [wait:sleep], expected 0.3 s or a little more"
+}
+
 ALL_TESTS+=(
 	offcpu_classes_match_truth
 	wall_clock_classes_and_cpu
@@ -690,4 +713,5 @@ ALL_TESTS+=(
 	offcpu_pid_filter_and_no_self
 	offcpu_cut_blocks
 	offcpu_full_map_keeps_time_with_threads
+	offcpu_exec_from_a_thread
 )
