@@ -14,13 +14,18 @@
  * then and only then; they go into the thread's entry of offcpu_threads,
  * with what the loader needs to classify the wait. At switch-in the span
  * is known: the blocked part (switch-out to wake-up) and the runnable part
- * (wake-up to switch-in) are added, in ns, to the counts under that key.
+ * (wake-up to switch-in) are added, in ns, to the counts under that key,
+ * one entry holding both.
  * Nothing is kept per event: one entry per thread, reused. Spans shorter
  * than min_block_ns are dropped at switch-in, before the 2 KiB key is
  * hashed; their stacks were already walked, as a raw tracepoint cannot walk
  * the stacks of a thread that is not current.
  *
- * The same switches measure each thread's exact on-CPU time (threads0/1).
+ * The same switches measure each thread's on-CPU time, as the scheduler's
+ * runtime of it (threads0/1). What cannot be measured is counted: spans
+ * with no room for their stacks keep their time per thread (lost0/1);
+ * threads beyond the map, and switches the tracepoint reports unpaired,
+ * are counted in stats.
  */
 #ifndef VIGIL_OFFCPU_BPF_H
 #define VIGIL_OFFCPU_BPF_H
