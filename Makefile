@@ -64,7 +64,14 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: user/%.c $(HDRS) $(SKELS) | $(OUT)
+# Syscall names, from the build machine's own kernel headers.
+UNISTD := /usr/include/$(MULTIARCH)/asm/unistd_64.h
+$(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)awk '/^#define __NR_[a-z0-9_]+[ \t]+[0-9]+/ { \
+		printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/%.o: user/%.c $(HDRS) $(SKELS) $(OUT)/syscall_names.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

@@ -8,6 +8,7 @@
 #include "target.h"
 
 int cmd_profile(int argc, char **argv);
+int cmd_syscalls(int argc, char **argv);
 
 /* What "vigil profile" was asked to do. */
 struct profile_args {

@@ -19,6 +19,7 @@ static const struct command {
 	const char *help;
 } commands[] = {
 	{"profile", cmd_profile, "where the time goes: on-CPU stacks, and off-CPU waits by reason"},
+	{"syscalls", cmd_syscalls, "count and time every syscall: calls, errors by errno, latency"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* syscalls_defs.h: what the syscall collector and its loader share (keys, values, limits). */
+#ifndef VIGIL_SYSCALLS_DEFS_H
+#define VIGIL_SYSCALLS_DEFS_H
+
+/* How rows are kept apart: by syscall alone, or per process or thread too. */
+enum sysc_by {
+	SYSC_BY_SYSCALL,
+	SYSC_BY_PROCESS,
+	SYSC_BY_THREAD,
+};
+
+/*
+ * Latency histogram: four buckets per power of two (each about 19% wide),
+ * from 1 ns up; a latency's bucket is sysc_bucket() in the BPF program.
+ */
+#define SYSC_HIST_BUCKETS 256
+
+struct sysc_key {
+	__s32 nr;   /* syscall number */
+	__u32 tgid; /* 0 when rows are by syscall */
+	__u32 tid;  /* 0 unless rows are by thread */
+	__u32 pad;
+};
+
+struct sysc_val {
+	__u64 count;
+	__u64 errors;	/* returned -1..-4095 */
+	__u64 total_ns; /* sum of latencies */
+	__u64 max_ns;
+	__u64 min_ns;  /* 0 until the first call */
+	char comm[16]; /* the thread's name at its first call */
+	__u64 hist[SYSC_HIST_BUCKETS];
+};
+
+/* Errors per errno, for the error table: the row's key and the errno. */
+struct sysc_ekey {
+	struct sysc_key key;
+	__u32 err; /* errno, positive */
+	__u32 pad;
+};
+
+enum sysc_stat {
+	SYSC_STAT_UNMATCHED, /* exits with no entry seen: calls begun before attach */
+	SYSC_STAT_FULL,	     /* calls with no room in the stats map */
+	SYSC_STAT_ERR_FULL,  /* errors with no room in the errors map (still counted per row) */
+	SYSC_STAT_MAX,
+};
+
+#endif /* VIGIL_SYSCALLS_DEFS_H */
