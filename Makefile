@@ -65,11 +65,13 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # Syscall names, from the build machine's own kernel headers.
-UNISTD := /usr/include/$(MULTIARCH)/asm/unistd_64.h
+# The 64-bit table, and the 32-bit one for int $$0x80 calls.
+UNISTD := /usr/include/$(MULTIARCH)/asm/unistd_64.h /usr/include/$(MULTIARCH)/asm/unistd_32.h
 $(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
 	$(call msg,GEN,$@)
-	$(Q)awk '/^#define __NR_[a-z0-9_]+[ \t]+[0-9]+/ { \
-		printf "\t[%s] = \"%s\",\n", $$3, substr($$2, 6) }' $< > $@.tmp && mv $@.tmp $@
+	$(Q)awk 'FNR == 1 { t++ } /^#define __NR_[a-z0-9_]+[ \t]+[0-9]+/ { \
+		printf "SYSCALL%d(%s, \"%s\")\n", t == 1 ? 64 : 32, $$3, substr($$2, 6) }' \
+		$(UNISTD) > $@.tmp && mv $@.tmp $@
 
 $(OUT)/%.o: user/%.c $(HDRS) $(SKELS) $(OUT)/syscall_names.h | $(OUT)
 	$(call msg,CC,$@)

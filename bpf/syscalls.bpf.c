@@ -25,8 +25,11 @@ struct {
  */
 struct sysc_start {
 	__u64 ts; /* 0: none */
-	__s64 nr;
+	__s32 nr;
+	__u32 compat;
 };
+
+#define TS_COMPAT 0x0002 /* x86: thread_info.status during a 32-bit syscall */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -125,6 +128,7 @@ int sysc_enter(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	}
 	s->nr = ctx->args[1];
+	s->compat = !!(bpf_get_current_task_btf()->thread_info.status & TS_COMPAT);
 	s->ts = bpf_ktime_get_ns();
 	return 0;
 }
@@ -150,6 +154,7 @@ int sysc_exit(struct bpf_raw_tracepoint_args *ctx)
 	}
 	lat = now > s->ts ? now - s->ts : 0;
 	key.nr = s->nr;
+	key.compat = s->compat;
 	s->ts = 0;
 	if (by != SYSC_BY_SYSCALL)
 		key.tgid = tgid;

@@ -17,10 +17,10 @@ enum sysc_by {
 #define SYSC_HIST_BUCKETS 256
 
 struct sysc_key {
-	__s32 nr;   /* syscall number */
-	__u32 tgid; /* 0 when rows are by syscall */
-	__u32 tid;  /* 0 unless rows are by thread */
-	__u32 pad;
+	__s32 nr;     /* syscall number */
+	__u32 tgid;   /* 0 when rows are by syscall */
+	__u32 tid;    /* 0 unless rows are by thread */
+	__u32 compat; /* a 32-bit syscall (int $0x80), numbered as i386 numbers them */
 };
 
 struct sysc_val {

@@ -20,9 +20,21 @@
 #define MAX_DURATION 86400
 #define POLL_NS	     (10 * 1000000L)
 
-static const char *const syscall_names[] = {
+/* Names by number, from the build machine's asm/unistd_64.h and unistd_32.h. */
+#define SYSCALL64(nr, name) [nr] = name,
+#define SYSCALL32(nr, name)
+static const char *const names64[] = {
 #include "syscall_names.h"
 };
+#undef SYSCALL64
+#undef SYSCALL32
+#define SYSCALL64(nr, name)
+#define SYSCALL32(nr, name) [nr] = name,
+static const char *const names32[] = {
+#include "syscall_names.h"
+};
+#undef SYSCALL64
+#undef SYSCALL32
 
 struct sysc_args {
 	struct target target;
@@ -45,12 +57,20 @@ struct row {
 	int nerrs;
 };
 
-static const char *syscall_name(int nr, char *buf, size_t len)
+/* A row's syscall: its name, "NAME (32-bit)" for int $0x80, "syscall_N" when unknown. */
+static const char *syscall_name(const struct sysc_key *k, char *buf, size_t len)
 {
-	if (nr >= 0 && (size_t)nr < sizeof(syscall_names) / sizeof(syscall_names[0]) &&
-	    syscall_names[nr])
-		return syscall_names[nr];
-	snprintf(buf, len, "syscall_%d", nr);
+	const char *const *names = k->compat ? names32 : names64;
+	size_t n = k->compat ? sizeof(names32) / sizeof(names32[0])
+			     : sizeof(names64) / sizeof(names64[0]);
+	const char *name = k->nr >= 0 && (size_t)k->nr < n ? names[k->nr] : NULL;
+
+	if (name && !k->compat)
+		return name;
+	if (name)
+		snprintf(buf, len, "%s (32-bit)", name);
+	else
+		snprintf(buf, len, "syscall_%d%s", k->nr, k->compat ? " (32-bit)" : "");
 	return buf;
 }
 
@@ -245,7 +265,8 @@ static int by_total(const void *a, const void *b)
 
 	if (x->val.total_ns != y->val.total_ns)
 		return x->val.total_ns > y->val.total_ns ? -1 : 1;
-	return x->key.nr - y->key.nr;
+	return x->key.nr != y->key.nr ? x->key.nr - y->key.nr
+				      : (int)x->key.compat - (int)y->key.compat;
 }
 
 static struct row *read_rows(struct syscalls_bpf *skel, size_t *n)
@@ -371,7 +392,10 @@ static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size
 
 	fprintf(f, "%s\n", title);
 	fprintf(f, "%-*s%-20s %10s %9s %6s %12s %11s %11s %11s %11s  %s\n",
-		a->by == SYSC_BY_SYSCALL ? 0 : 24, a->by == SYSC_BY_SYSCALL ? "" : "PROCESS",
+		a->by == SYSC_BY_SYSCALL ? 0 : 24,
+		a->by == SYSC_BY_SYSCALL  ? ""
+		: a->by == SYSC_BY_THREAD ? "PID/TID"
+					  : "PROCESS",
 		"SYSCALL", "CALLS", "ERRORS", "ERR%", "TOTAL_MS", "MEAN_US", "P50_US", "P99_US",
 		"MAX_US", "ERRNOS");
 	for (size_t i = 0; i < n && (!a->top || shown < a->top); i++) {
@@ -382,14 +406,15 @@ static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size
 			continue;
 		shown++;
 		row_label(a, r, label, sizeof(label));
-		fprintf(f, "%-*s%-20s %10llu %9llu %6.1f %12.3f %11.1f %11.1f %11.1f %11.1f ",
+		fprintf(f, "%-*s%-20s %10llu %9llu %6.1f %12.3f %11.1f %11.1f %11.1f %11.1f",
 			a->by == SYSC_BY_SYSCALL ? 0 : 24, label,
-			syscall_name(r->key.nr, nb, sizeof(nb)), (unsigned long long)v->count,
+			syscall_name(&r->key, nb, sizeof(nb)), (unsigned long long)v->count,
 			(unsigned long long)v->errors, v->count ? 100.0 * v->errors / v->count : 0,
 			v->total_ns / 1e6, v->count ? v->total_ns / 1e3 / v->count : 0,
 			quantile_ns(v, 0.5) / 1e3, quantile_ns(v, 0.99) / 1e3, v->max_ns / 1e3);
 		for (int e = 0; e < r->nerrs; e++)
-			fprintf(f, " %s:%llu", errno_name(r->errs[e].err, eb, sizeof(eb)),
+			fprintf(f, "%s%s:%llu", e ? " " : "  ",
+				errno_name(r->errs[e].err, eb, sizeof(eb)),
 				(unsigned long long)r->errs[e].count);
 		fputc('\n', f);
 		if (a->hist)
@@ -398,13 +423,41 @@ static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size
 	return ferror(f) ? -EIO : 0;
 }
 
+/* With --hist: [[from_ns, to_ns, calls], ...], the buckets that have calls. */
+static json_object *json_hist(const struct sysc_val *v)
+{
+	json_object *arr = json_object_new_array();
+
+	for (int b = 0; b < SYSC_HIST_BUCKETS; b++) {
+		json_object *e;
+		double lo, hi;
+
+		if (!v->hist[b])
+			continue;
+		if (b < 4) {
+			lo = b;
+			hi = b + 1;
+		} else {
+			lo = (double)(1ULL << (b / 4 + 1)) * (1 + (b % 4) / 4.0);
+			hi = lo + (double)(1ULL << (b / 4 + 1)) / 4.0;
+		}
+		e = json_object_new_array();
+		json_object_array_add(e, json_object_new_int64((int64_t)lo));
+		json_object_array_add(e, json_object_new_int64((int64_t)hi));
+		json_object_array_add(e, json_object_new_int64(v->hist[b]));
+		json_object_array_add(arr, e);
+	}
+	return arr;
+}
+
 static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size_t n,
-		      double duration_s, __u64 unmatched, __u64 full)
+		      const char *what, double duration_s, __u64 unmatched, __u64 full)
 {
 	json_object *root = json_object_new_object(), *arr = json_object_new_array();
 	char nb[32], eb[32], comm[17];
 	size_t shown = 0;
 
+	json_object_object_add(root, "target", json_object_new_string(what));
 	json_object_object_add(root, "duration_s", json_object_new_double(duration_s));
 	json_object_object_add(root, "by",
 			       json_object_new_string(a->by == SYSC_BY_PROCESS	? "process"
@@ -422,7 +475,7 @@ static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size
 		errs = json_object_new_object();
 		json_object_object_add(
 			o, "syscall",
-			json_object_new_string(syscall_name(r->key.nr, nb, sizeof(nb))));
+			json_object_new_string(syscall_name(&r->key, nb, sizeof(nb))));
 		json_object_object_add(o, "nr", json_object_new_int(r->key.nr));
 		if (a->by != SYSC_BY_SYSCALL) {
 			memcpy(comm, v->comm, 16);
@@ -442,7 +495,10 @@ static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size
 				       json_object_new_double(quantile_ns(v, 0.5) / 1e3));
 		json_object_object_add(o, "p99_us",
 				       json_object_new_double(quantile_ns(v, 0.99) / 1e3));
+		json_object_object_add(o, "min_us", json_object_new_double(v->min_ns / 1e3));
 		json_object_object_add(o, "max_us", json_object_new_double(v->max_ns / 1e3));
+		if (a->hist)
+			json_object_object_add(o, "hist", json_hist(v));
 		for (int e = 0; e < r->nerrs; e++)
 			json_object_object_add(errs, errno_name(r->errs[e].err, eb, sizeof(eb)),
 					       json_object_new_int64(r->errs[e].count));
@@ -578,10 +634,11 @@ int cmd_syscalls(int argc, char **argv)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			*c = '?';
 	snprintf(title, sizeof(title), "vigil syscalls: %s, %.1f s", what, elapsed);
-	err = a.json ? write_json(out.f, &a, rows, n, elapsed, counter(skel, SYSC_STAT_UNMATCHED),
-				  counter(skel, SYSC_STAT_FULL))
+	err = a.json ? write_json(out.f, &a, rows, n, what, elapsed,
+				  counter(skel, SYSC_STAT_UNMATCHED), counter(skel, SYSC_STAT_FULL))
 		     : write_text(out.f, &a, rows, n, title);
-	if (err || outfile__commit(&out))
+	/* commit reports a failed write with the file's name, so it comes first */
+	if (outfile__commit(&out) || err)
 		goto cleanup;
 	if (counter(skel, SYSC_STAT_FULL))
 		vigil_err("syscalls: %llu calls had no room in the stats map and are not counted",
@@ -590,7 +647,9 @@ int cmd_syscalls(int argc, char **argv)
 		vigil_err("syscalls: %llu errors had no room in the errno map (their rows count "
 			  "them)",
 			  (unsigned long long)counter(skel, SYSC_STAT_ERR_FULL));
-	vigil_info(1, "syscalls: %llu exits of calls begun before the start were not timed",
+	vigil_info(1,
+		   "syscalls: %llu exits with no entry seen (calls begun before the start, and "
+		   "new threads' and children's first return from clone), not timed",
 		   (unsigned long long)counter(skel, SYSC_STAT_UNMATCHED));
 	ret = EXIT_OK;
 cleanup:

@@ -60,6 +60,33 @@ int target__check_pids(const int *pids, int npids)
 	return 0;
 }
 
+/*
+ * The file execvp() would run for name: name itself when it holds a '/',
+ * else the first executable NAME in $PATH (or the default path). NULL when
+ * none is found.
+ */
+static const char *find_in_path(const char *name, char *buf, size_t len)
+{
+	const char *env = getenv("PATH"), *p;
+
+	if (strchr(name, '/'))
+		return name;
+	if (!env)
+		env = "/usr/local/bin:/bin:/usr/bin";
+	for (p = env;; p++) {
+		const char *end = strchr(p, ':');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		/* an empty entry is the current folder */
+		if (snprintf(buf, len, "%.*s/%s", n ? (int)n : 1, n ? p : ".", name) < (int)len &&
+		    access(buf, X_OK) == 0)
+			return buf;
+		if (!end)
+			return NULL;
+		p = end;
+	}
+}
+
 int target__spawn(struct target *t, char *const argv[])
 {
 	int gate[2], report[2];
@@ -83,7 +110,8 @@ int target__spawn(struct target *t, char *const argv[])
 		return err;
 	}
 	if (pid == 0) {
-		char c;
+		char c, found[4096];
+		const char *path;
 		int err;
 
 		close(gate[1]);
@@ -96,10 +124,18 @@ int target__spawn(struct target *t, char *const argv[])
 		 */
 		prctl(PR_SET_NAME, strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], 0,
 		      0, 0);
+		/*
+		 * Search PATH now, before vigil attaches: the failed execs of a
+		 * search are vigil's doing, not the command's first syscalls.
+		 */
+		path = find_in_path(argv[0], found, sizeof(found));
 		/* EOF here means vigil gave up: do not run the command. */
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);
-		execvp(argv[0], argv);
+		if (path)
+			execv(path, argv);
+		else
+			execvp(argv[0], argv); /* not found: let it say why */
 		err = errno;
 		if (write(report[1], &err, sizeof(err)) < 0)
 			_exit(127);

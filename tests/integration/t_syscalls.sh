@@ -79,8 +79,28 @@ test_syscalls_bad_input()
 	! bpftool prog show | grep -q 'name sysc_' || fail "programs left attached: $(bpftool prog show | grep 'name sysc_')"
 }
 
+# A command found in PATH makes one execve, not one per PATH entry tried;
+# a 32-bit call is named from the 32-bit table.
+test_syscalls_command_execve_and_32_bit_names()
+{
+	local j=$T/out/c.json got
+
+	need_jq
+	run_vigil "$T/stdout" "$T/err" syscalls --format json -o "$j" -- sh -c 'exit 7'
+	expect_rc 7 "syscalls -- sh -c 'exit 7'"
+	got=$(sysc_row "$j" execve calls)
+	((got == 1)) || fail "execve: $got calls for a command found in PATH, expected 1: $(jq -c '.rows[] | select(.syscall == "execve")' "$j")"
+	got=$(sysc_row "$j" execve errors)
+	((got == 0)) || fail "execve: $got failed (vigil's own PATH search?)"
+	run_vigil "$T/stdout" "$T/err" syscalls --format json -o "$j" -- "$WORKLOADS/int80"
+	expect_rc 0 "syscalls -- int80"
+	got=$(sysc_row "$j" "getpid (32-bit)" calls)
+	((got == 50)) || fail "getpid (32-bit): $got calls, expected 50: $(jq -c '[.rows[].syscall]' "$j")"
+}
+
 ALL_TESTS+=(
 	syscalls_counts_are_exact
 	syscalls_errors_by_process_and_command
 	syscalls_bad_input
+	syscalls_command_execve_and_32_bit_names
 )
