@@ -276,22 +276,6 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	return 0;
 }
 
-static void describe_target(const struct profile_args *a, char *buf, size_t len)
-{
-	if (a->command)
-		snprintf(buf, len, "command '%s' (pid %d)", a->command[0], a->target.child);
-	else if (a->target.npids > 1)
-		snprintf(buf, len, "pid %d and %d more", a->target.pids[0], a->target.npids - 1);
-	else if (a->target.npids)
-		snprintf(buf, len, "pid %d", a->target.pids[0]);
-	else
-		snprintf(buf, len, "whole system");
-	/* a command's path can hold anything: keep the title one line */
-	for (char *c = buf; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-}
-
 /*
  * Sample until the duration ends, a signal arrives, or the targets are
  * gone, draining the kernel's buffers as often as the collector asks.
@@ -574,7 +558,7 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	err = outfile__commit(out);
 	if (err)
 		return err;
-	describe_target(a, what, sizeof(what));
+	target__describe(&a->target, a->command, what, sizeof(what));
 	snprintf(title, sizeof(title), "vigil profile: %s, %s%s, %.1f s", what,
 		 a->opts.clock == PROFILE_CLOCK_CPU ? "on-CPU, " : "", profile__describe(p),
 		 elapsed);
@@ -612,18 +596,7 @@ int cmd_profile(int argc, char **argv)
 	double elapsed = 0;
 	int ret, err, status = 0;
 
-	/*
-	 * SIGINT, SIGTERM, SIGHUP and SIGQUIT wait in the mask for run(), so a
-	 * signal during set-up still ends with complete output; a closed
-	 * terminal (SIGHUP) ends a profile as Ctrl-C does. The command gets
-	 * the mask vigil started with.
-	 */
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &stop_sigs, &a.target.child_mask);
+	target__block_stop_signals(&a.target, &stop_sigs);
 
 	ret = profile_parse_args(argc, argv, &a);
 	if (ret) {

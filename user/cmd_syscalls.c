@@ -228,6 +228,25 @@ static __u64 counter(struct syscalls_bpf *skel, __u32 idx)
 	return sum;
 }
 
+/*
+ * The latencies bucket b holds, [lo, hi) in ns: 0..3 one each, then four
+ * per power of two, [2^m (1 + s/4), 2^m (1 + (s+1)/4)) with m = b/4 + 1 and
+ * s = b%4, as sysc_bucket() in the BPF program places them.
+ */
+static void bucket_bounds(int b, double *lo, double *hi)
+{
+	double unit;
+
+	if (b < 4) {
+		*lo = b;
+		*hi = b + 1;
+		return;
+	}
+	unit = (double)(1ULL << (b / 4 + 1)) / 4;
+	*lo = 4 * unit + (b % 4) * unit;
+	*hi = *lo + unit;
+}
+
 /* The latency at quantile q (0..1) from a row's histogram: its bucket's midpoint, in ns. */
 static double quantile_ns(const struct sysc_val *v, double q)
 {
@@ -243,11 +262,7 @@ static double quantile_ns(const struct sysc_val *v, double q)
 		seen += v->hist[b];
 		if (seen < want)
 			continue;
-		if (b < 4)
-			return b;
-		/* bucket b holds [2^m + s 2^(m-2), 2^m + (s+1) 2^(m-2)) with m = b/4 + 1, s = b%4 */
-		lo = (double)(1ULL << (b / 4 + 1)) * (1 + (b % 4) / 4.0);
-		hi = lo + (double)(1ULL << (b / 4 + 1)) / 4.0;
+		bucket_bounds(b, &lo, &hi);
 		/* the bucket's middle, within what was seen: exact when all calls are alike */
 		lo = (lo + hi) / 2;
 		if (lo > (double)v->max_ns)
@@ -434,13 +449,7 @@ static json_object *json_hist(const struct sysc_val *v)
 
 		if (!v->hist[b])
 			continue;
-		if (b < 4) {
-			lo = b;
-			hi = b + 1;
-		} else {
-			lo = (double)(1ULL << (b / 4 + 1)) * (1 + (b % 4) / 4.0);
-			hi = lo + (double)(1ULL << (b / 4 + 1)) / 4.0;
-		}
+		bucket_bounds(b, &lo, &hi);
 		e = json_object_new_array();
 		json_object_array_add(e, json_object_new_int64((int64_t)lo));
 		json_object_array_add(e, json_object_new_int64((int64_t)hi));
@@ -559,12 +568,7 @@ int cmd_syscalls(int argc, char **argv)
 	size_t n = 0;
 	int ret, err, status = 0;
 
-	sigemptyset(&stop_sigs);
-	sigaddset(&stop_sigs, SIGINT);
-	sigaddset(&stop_sigs, SIGTERM);
-	sigaddset(&stop_sigs, SIGHUP);
-	sigaddset(&stop_sigs, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &stop_sigs, &a.target.child_mask);
+	target__block_stop_signals(&a.target, &stop_sigs);
 
 	ret = syscalls_parse_args(argc, argv, &a);
 	if (ret) {
@@ -621,18 +625,7 @@ int cmd_syscalls(int argc, char **argv)
 		vigil_err("syscalls: out of memory");
 		goto cleanup;
 	}
-	if (a.command)
-		snprintf(what, sizeof(what), "command '%s'", a.command[0]);
-	else if (a.target.npids > 1)
-		snprintf(what, sizeof(what), "pid %d and %d more", a.target.pids[0],
-			 a.target.npids - 1);
-	else if (a.target.npids)
-		snprintf(what, sizeof(what), "pid %d", a.target.pids[0]);
-	else
-		snprintf(what, sizeof(what), "whole system");
-	for (char *c = what; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+	target__describe(&a.target, a.command, what, sizeof(what));
 	snprintf(title, sizeof(title), "vigil syscalls: %s, %.1f s", what, elapsed);
 	err = a.json ? write_json(out.f, &a, rows, n, what, elapsed,
 				  counter(skel, SYSC_STAT_UNMATCHED), counter(skel, SYSC_STAT_FULL))

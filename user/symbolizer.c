@@ -102,8 +102,8 @@ struct proc {
 	struct mapping *maps; /* sorted by start */
 	size_t nr_maps;
 	unsigned long long quiet_until_ns; /* no miss-driven maps re-read before this */
-	unsigned long used_sweep; /* the sweep count when last looked up */
-	bool maps_known;	  /* maps read at least once, so a miss means a stray address */
+	unsigned long used_sweep;	   /* the sweep count when last looked up */
+	bool maps_known; /* maps read at least once, so a miss means a stray address */
 	bool ended;
 	unsigned long end_epoch; /* the drain during or before which it ended */
 	bool foreign; /* the pid holds another process now: nothing is read for this one */

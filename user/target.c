@@ -237,3 +237,29 @@ int target__finish(struct target *t, const char *name)
 		return 128 + WTERMSIG(t->child_status);
 	return 0;
 }
+
+void target__block_stop_signals(struct target *t, sigset_t *stop)
+{
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	sigaddset(stop, SIGHUP);
+	sigaddset(stop, SIGQUIT);
+	sigprocmask(SIG_BLOCK, stop, &t->child_mask);
+}
+
+void target__describe(const struct target *t, char *const *command, char *buf, size_t len)
+{
+	if (command)
+		snprintf(buf, len, "command '%s' (pid %d)", command[0], t->child);
+	else if (t->npids > 1)
+		snprintf(buf, len, "pid %d and %d more", t->pids[0], t->npids - 1);
+	else if (t->npids)
+		snprintf(buf, len, "pid %d", t->pids[0]);
+	else
+		snprintf(buf, len, "whole system");
+	/* a command's path can hold anything: keep the title one line */
+	for (char *c = buf; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+}

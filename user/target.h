@@ -45,4 +45,18 @@ bool target__alive(struct target *t);
  */
 int target__finish(struct target *t, const char *name);
 
+/*
+ * Block SIGINT, SIGTERM, SIGHUP and SIGQUIT, returning them in stop, so
+ * that they wait for the command's loop: a signal during set-up still ends
+ * with complete output, and a closed terminal ends a run as Ctrl-C does.
+ * The command gets the mask vigil started with (t->child_mask).
+ */
+void target__block_stop_signals(struct target *t, sigset_t *stop);
+
+/*
+ * What is traced, for titles: "command 'NAME' (pid N)", "pid N",
+ * "pid N and K more" or "whole system", on one line whatever NAME holds.
+ */
+void target__describe(const struct target *t, char *const *command, char *buf, size_t len);
+
 #endif /* VIGIL_TARGET_H */
