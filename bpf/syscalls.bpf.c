@@ -5,6 +5,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "syscalls_defs.h"
+#include "hist.bpf.h"
 
 const volatile bool filter_tgid = false;  /* only tgids in the targets map */
 const volatile bool follow_forks = false; /* children of targets become targets */
@@ -77,41 +78,6 @@ static __always_inline bool wanted(__u32 tgid)
 	return !filter_tgid || bpf_map_lookup_elem(&targets, &tgid);
 }
 
-/* Four buckets per power of two: the top bit and the two bits below it. */
-static __always_inline __u32 sysc_bucket(__u64 ns)
-{
-	__u32 msb = 0;
-	__u64 v = ns;
-
-	if (ns < 4)
-		return ns;
-	if (v >> 32) {
-		msb += 32;
-		v >>= 32;
-	}
-	if (v >> 16) {
-		msb += 16;
-		v >>= 16;
-	}
-	if (v >> 8) {
-		msb += 8;
-		v >>= 8;
-	}
-	if (v >> 4) {
-		msb += 4;
-		v >>= 4;
-	}
-	if (v >> 2) {
-		msb += 2;
-		v >>= 2;
-	}
-	if (v >> 1)
-		msb += 1;
-	/* msb >= 2 here: buckets 4.. for [4,8), 8.. for [8,16), ... */
-	msb = msb * 4 + ((ns >> (msb - 2)) & 3) - 4;
-	return msb < SYSC_HIST_BUCKETS ? msb : SYSC_HIST_BUCKETS - 1;
-}
-
 SEC("raw_tp/sys_enter")
 int sysc_enter(struct bpf_raw_tracepoint_args *ctx)
 {
@@ -177,8 +143,8 @@ int sysc_exit(struct bpf_raw_tracepoint_args *ctx)
 		v->max_ns = lat;
 	if (!v->min_ns || lat < v->min_ns)
 		v->min_ns = lat;
-	bucket = sysc_bucket(lat);
-	if (bucket < SYSC_HIST_BUCKETS)
+	bucket = hist_bucket(lat);
+	if (bucket < HIST_BUCKETS)
 		__sync_fetch_and_add(&v->hist[bucket], 1);
 	if (ret < 0 && ret >= -4095) {
 		__sync_fetch_and_add(&v->errors, 1);

@@ -10,11 +10,7 @@ enum sysc_by {
 	SYSC_BY_THREAD,
 };
 
-/*
- * Latency histogram: four buckets per power of two (each about 19% wide),
- * from 1 ns up; a latency's bucket is sysc_bucket() in the BPF program.
- */
-#define SYSC_HIST_BUCKETS 256
+#include "hist_defs.h"
 
 struct sysc_key {
 	__s32 nr;     /* syscall number */
@@ -30,7 +26,7 @@ struct sysc_val {
 	__u64 max_ns;
 	__u64 min_ns;  /* 0 until the first call */
 	char comm[16]; /* the thread's name at its first call */
-	__u64 hist[SYSC_HIST_BUCKETS];
+	__u64 hist[HIST_BUCKETS];
 };
 
 /* Errors per errno, for the error table: the row's key and the errno. */

@@ -15,6 +15,7 @@ packages=(
 	util-linux                                # setpriv, for the integration tests
 	curl iproute2                             # a loopback-only debuginfod for the tests
 	jq                                        # the off-CPU tests read the JSON summary
+	systemtap-sdt-dev python3                 # USDT probes: a test program's, CPython's
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -12,6 +12,7 @@
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 #include "commands.h"
+#include "hist.h"
 #include "syscalls.skel.h"
 #include "syscalls_defs.h"
 #include "target.h"
@@ -228,52 +229,6 @@ static __u64 counter(struct syscalls_bpf *skel, __u32 idx)
 	return sum;
 }
 
-/*
- * The latencies bucket b holds, [lo, hi) in ns: 0..3 one each, then four
- * per power of two, [2^m (1 + s/4), 2^m (1 + (s+1)/4)) with m = b/4 + 1 and
- * s = b%4, as sysc_bucket() in the BPF program places them.
- */
-static void bucket_bounds(int b, double *lo, double *hi)
-{
-	double unit;
-
-	if (b < 4) {
-		*lo = b;
-		*hi = b + 1;
-		return;
-	}
-	unit = (double)(1ULL << (b / 4 + 1)) / 4;
-	*lo = 4 * unit + (b % 4) * unit;
-	*hi = *lo + unit;
-}
-
-/* The latency at quantile q (0..1) from a row's histogram: its bucket's midpoint, in ns. */
-static double quantile_ns(const struct sysc_val *v, double q)
-{
-	__u64 want = (__u64)(q * v->count + 0.5), seen = 0;
-
-	if (!v->count)
-		return 0;
-	if (want < 1)
-		want = 1;
-	for (int b = 0; b < SYSC_HIST_BUCKETS; b++) {
-		double lo, hi;
-
-		seen += v->hist[b];
-		if (seen < want)
-			continue;
-		bucket_bounds(b, &lo, &hi);
-		/* the bucket's middle, within what was seen: exact when all calls are alike */
-		lo = (lo + hi) / 2;
-		if (lo > (double)v->max_ns)
-			lo = (double)v->max_ns;
-		if (lo < (double)v->min_ns)
-			lo = (double)v->min_ns;
-		return lo;
-	}
-	return (double)v->max_ns;
-}
-
 static int by_total(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -372,33 +327,6 @@ static void row_label(const struct sysc_args *a, const struct row *r, char *buf,
 		buf[0] = '\0';
 }
 
-/* A row's latencies, one line per power of two (its four buckets added up). */
-static void write_hist(FILE *f, const struct sysc_val *v)
-{
-	__u64 pow[SYSC_HIST_BUCKETS / 4] = {}, most = 0;
-	int first = -1, last = -1;
-
-	for (int b = 0; b < SYSC_HIST_BUCKETS; b++) {
-		if (!v->hist[b])
-			continue;
-		if (first < 0)
-			first = b / 4;
-		last = b / 4;
-		pow[b / 4] += v->hist[b];
-		if (pow[b / 4] > most)
-			most = pow[b / 4];
-	}
-	for (int p = first; first >= 0 && p <= last; p++) {
-		__u64 n = pow[p];
-		int bar = most ? (int)(40 * n / most) : 0;
-
-		fprintf(f, "      %10.1f us .. %10.1f us  %10llu  %.*s\n",
-			p ? (double)(1ULL << (p + 1)) / 1000 : 0.0,
-			(double)(1ULL << (p + 2)) / 1000, (unsigned long long)n, bar,
-			"########################################");
-	}
-}
-
 static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size_t n,
 		      const char *title)
 {
@@ -426,37 +354,18 @@ static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size
 			syscall_name(&r->key, nb, sizeof(nb)), (unsigned long long)v->count,
 			(unsigned long long)v->errors, v->count ? 100.0 * v->errors / v->count : 0,
 			v->total_ns / 1e6, v->count ? v->total_ns / 1e3 / v->count : 0,
-			quantile_ns(v, 0.5) / 1e3, quantile_ns(v, 0.99) / 1e3, v->max_ns / 1e3);
+			hist__quantile(v->hist, v->count, v->min_ns, v->max_ns, 0.5) / 1e3,
+			hist__quantile(v->hist, v->count, v->min_ns, v->max_ns, 0.99) / 1e3,
+			v->max_ns / 1e3);
 		for (int e = 0; e < r->nerrs; e++)
 			fprintf(f, "%s%s:%llu", e ? " " : "  ",
 				errno_name(r->errs[e].err, eb, sizeof(eb)),
 				(unsigned long long)r->errs[e].count);
 		fputc('\n', f);
 		if (a->hist)
-			write_hist(f, v);
+			hist__write_text(f, v->hist);
 	}
 	return ferror(f) ? -EIO : 0;
-}
-
-/* With --hist: [[from_ns, to_ns, calls], ...], the buckets that have calls. */
-static json_object *json_hist(const struct sysc_val *v)
-{
-	json_object *arr = json_object_new_array();
-
-	for (int b = 0; b < SYSC_HIST_BUCKETS; b++) {
-		json_object *e;
-		double lo, hi;
-
-		if (!v->hist[b])
-			continue;
-		bucket_bounds(b, &lo, &hi);
-		e = json_object_new_array();
-		json_object_array_add(e, json_object_new_int64((int64_t)lo));
-		json_object_array_add(e, json_object_new_int64((int64_t)hi));
-		json_object_array_add(e, json_object_new_int64(v->hist[b]));
-		json_object_array_add(arr, e);
-	}
-	return arr;
 }
 
 static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size_t n,
@@ -500,14 +409,20 @@ static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size
 		json_object_object_add(
 			o, "mean_us",
 			json_object_new_double(v->count ? v->total_ns / 1e3 / v->count : 0));
-		json_object_object_add(o, "p50_us",
-				       json_object_new_double(quantile_ns(v, 0.5) / 1e3));
-		json_object_object_add(o, "p99_us",
-				       json_object_new_double(quantile_ns(v, 0.99) / 1e3));
+		json_object_object_add(
+			o, "p50_us",
+			json_object_new_double(
+				hist__quantile(v->hist, v->count, v->min_ns, v->max_ns, 0.5) /
+				1e3));
+		json_object_object_add(
+			o, "p99_us",
+			json_object_new_double(
+				hist__quantile(v->hist, v->count, v->min_ns, v->max_ns, 0.99) /
+				1e3));
 		json_object_object_add(o, "min_us", json_object_new_double(v->min_ns / 1e3));
 		json_object_object_add(o, "max_us", json_object_new_double(v->max_ns / 1e3));
 		if (a->hist)
-			json_object_object_add(o, "hist", json_hist(v));
+			json_object_object_add(o, "hist", hist__json(v->hist));
 		for (int e = 0; e < r->nerrs; e++)
 			json_object_object_add(errs, errno_name(r->errs[e].err, eb, sizeof(eb)),
 					       json_object_new_int64(r->errs[e].count));

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* hist.h: reading the kernel's latency histograms (hist_defs.h): bounds, quantiles, output. */
+#ifndef VIGIL_HIST_H
+#define VIGIL_HIST_H
+
+#include <stdio.h>
+#include <linux/types.h>
+#include <json-c/json.h>
+#include "hist_defs.h"
+
+/* The latencies bucket b holds, [lo, hi) in ns. */
+void hist__bounds(int b, double *lo, double *hi);
+
+/*
+ * The latency at quantile q (0..1) of count calls, in ns: the middle of
+ * the bucket that holds it, kept within [min_ns, max_ns], so it is exact
+ * when every call took the same time.
+ */
+double hist__quantile(const __u64 *hist, __u64 count, __u64 min_ns, __u64 max_ns, double q);
+
+/* One line per power of two that has calls, with a bar, indented by six. */
+void hist__write_text(FILE *f, const __u64 *hist);
+
+/* [[from_ns, to_ns, calls], ...] for the buckets that have calls. */
+json_object *hist__json(const __u64 *hist);
+
+#endif /* VIGIL_HIST_H */
