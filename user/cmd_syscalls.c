@@ -208,27 +208,6 @@ static int syscalls_parse_args(int argc, char **argv, struct sysc_args *a)
 	return 0;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	return vigil_verbose < 2 ? 0 : vfprintf(stderr, fmt, ap);
-}
-
-static __u64 counter(struct syscalls_bpf *skel, __u32 idx)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals, sum = 0;
-
-	if (ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
-		return 0;
-	if (!bpf_map__lookup_elem(skel->maps.counters, &idx, sizeof(idx), vals,
-				  ncpu * sizeof(*vals), 0))
-		for (int c = 0; c < ncpu; c++)
-			sum += vals[c];
-	free(vals);
-	return sum;
-}
-
 static int by_total(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -502,7 +481,7 @@ int cmd_syscalls(int argc, char **argv)
 		vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
 		goto cleanup;
 	}
-	libbpf_set_print(libbpf_print);
+	quiet_libbpf();
 	skel = syscalls_bpf__open();
 	if (!skel) {
 		vigil_err("syscalls: failed to open BPF object: %s", strerror(errno));
@@ -543,22 +522,22 @@ int cmd_syscalls(int argc, char **argv)
 	target__describe(&a.target, a.command, what, sizeof(what));
 	snprintf(title, sizeof(title), "vigil syscalls: %s, %.1f s", what, elapsed);
 	err = a.json ? write_json(out.f, &a, rows, n, what, elapsed,
-				  counter(skel, SYSC_STAT_UNMATCHED), counter(skel, SYSC_STAT_FULL))
+				  percpu_sum(skel->maps.counters, SYSC_STAT_UNMATCHED), percpu_sum(skel->maps.counters, SYSC_STAT_FULL))
 		     : write_text(out.f, &a, rows, n, title);
 	/* commit reports a failed write with the file's name, so it comes first */
 	if (outfile__commit(&out) || err)
 		goto cleanup;
-	if (counter(skel, SYSC_STAT_FULL))
+	if (percpu_sum(skel->maps.counters, SYSC_STAT_FULL))
 		vigil_err("syscalls: %llu calls had no room in the stats map and are not counted",
-			  (unsigned long long)counter(skel, SYSC_STAT_FULL));
-	if (counter(skel, SYSC_STAT_ERR_FULL))
+			  (unsigned long long)percpu_sum(skel->maps.counters, SYSC_STAT_FULL));
+	if (percpu_sum(skel->maps.counters, SYSC_STAT_ERR_FULL))
 		vigil_err("syscalls: %llu errors had no room in the errno map (their rows count "
 			  "them)",
-			  (unsigned long long)counter(skel, SYSC_STAT_ERR_FULL));
+			  (unsigned long long)percpu_sum(skel->maps.counters, SYSC_STAT_ERR_FULL));
 	vigil_info(1,
 		   "syscalls: %llu exits with no entry seen (calls begun before the start, and "
 		   "new threads' and children's first return from clone), not timed",
-		   (unsigned long long)counter(skel, SYSC_STAT_UNMATCHED));
+		   (unsigned long long)percpu_sum(skel->maps.counters, SYSC_STAT_UNMATCHED));
 	ret = EXIT_OK;
 cleanup:
 	status = target__finish(&a.target, a.command ? a.command[0] : NULL);

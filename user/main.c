@@ -20,6 +20,7 @@ static const struct command {
 } commands[] = {
 	{"profile", cmd_profile, "where the time goes: on-CPU stacks, and off-CPU waits by reason"},
 	{"syscalls", cmd_syscalls, "count and time every syscall: calls, errors by errno, latency"},
+	{"trace", cmd_trace, "time calls of functions and USDT probes: a pstats table, callers"},
 };
 
 static void usage(FILE *f)

@@ -262,13 +262,6 @@ static void size_maps(struct profile *p)
 }
 
 /* libbpf's own messages only with -vv; vigil says what failed in one line. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	if (vigil_verbose < 2)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 static int read_sysctl_ulong(const char *path, unsigned long *out)
 {
@@ -312,7 +305,7 @@ struct profile *profile__new(const struct profile_opts *opts)
 	unsigned long max_rate;
 	int err;
 
-	libbpf_set_print(libbpf_print);
+	quiet_libbpf();
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		errno = ENOMEM;

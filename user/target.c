@@ -60,12 +60,7 @@ int target__check_pids(const int *pids, int npids)
 	return 0;
 }
 
-/*
- * The file execvp() would run for name: name itself when it holds a '/',
- * else the first executable NAME in $PATH (or the default path). NULL when
- * none is found.
- */
-static const char *find_in_path(const char *name, char *buf, size_t len)
+const char *target__find_in_path(const char *name, char *buf, size_t len)
 {
 	const char *env = getenv("PATH"), *p;
 
@@ -128,7 +123,7 @@ int target__spawn(struct target *t, char *const argv[])
 		 * Search PATH now, before vigil attaches: the failed execs of a
 		 * search are vigil's doing, not the command's first syscalls.
 		 */
-		path = find_in_path(argv[0], found, sizeof(found));
+		path = target__find_in_path(argv[0], found, sizeof(found));
 		/* EOF here means vigil gave up: do not run the command. */
 		if (read(gate[0], &c, 1) != 1)
 			_exit(127);

@@ -31,6 +31,13 @@ int target__check_pids(const int *pids, int npids);
  * the collector is attached before its first instruction.
  */
 int target__spawn(struct target *t, char *const argv[]);
+/*
+ * The file execvp() would run for name: name itself when it holds a '/',
+ * else the first executable NAME in $PATH (or the default path), in buf.
+ * NULL when none is found.
+ */
+const char *target__find_in_path(const char *name, char *buf, size_t len);
+
 /* Let the child exec. Returns 0, or -errno (with a message) if exec failed. */
 int target__release(struct target *t, const char *name);
 

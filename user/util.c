@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
+#include <bpf/libbpf.h>
 #include "util.h"
 
 #ifndef CAP_PERFMON
@@ -522,4 +523,29 @@ unsigned long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+unsigned long long percpu_sum(const struct bpf_map *map, unsigned int idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	unsigned long long *vals, sum = 0;
+
+	if (ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
+		return 0;
+	if (!bpf_map__lookup_elem(map, &idx, sizeof(idx), vals, ncpu * sizeof(*vals), 0))
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+	free(vals);
+	return sum;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	return vigil_verbose < 2 ? 0 : vfprintf(stderr, fmt, ap);
+}
+
+void quiet_libbpf(void)
+{
+	libbpf_set_print(libbpf_print);
 }

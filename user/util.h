@@ -87,4 +87,12 @@ void outfile__abort(struct outfile *o);
 /* Monotonic time in nanoseconds. */
 unsigned long long now_ns(void);
 
+struct bpf_map;
+
+/* The sum over CPUs of entry idx of a per-CPU array of __u64; 0 when it cannot be read. */
+unsigned long long percpu_sum(const struct bpf_map *map, unsigned int idx);
+
+/* Send libbpf's messages to stderr with -vv, drop them otherwise. */
+void quiet_libbpf(void);
+
 #endif /* VIGIL_UTIL_H */

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * trace.bpf.c: times calls of probed functions, from entry to return, into
+ * one row per function and one edge per caller and callee.
+ *
+ * Each thread keeps its open calls on a stack. A return pops the innermost
+ * open call of its own function: calls above it were unwound past (longjmp,
+ * an exception) and are counted as abandoned, never timed. A call's CPU
+ * time is its wall time less the time its thread spent switched out, which
+ * sched_switch adds up while the thread has calls open.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/usdt.bpf.h>
+#include "trace_defs.h"
+#include "hist.bpf.h"
+
+const volatile bool filter_tgid = false; /* only tgids in the targets map */
+const volatile __u32 self_tgid = 0;	 /* vigil: only its calibration calls count */
+const volatile __u32 calib_fn = TRACE_ROOT;
+const volatile __u32 first_py_fn = 0; /* Python functions are numbered from here */
+const volatile __u32 max_fn = 0;      /* rows in the rows map */
+
+__u32 next_py_fn = 0; /* the next Python function's number, less first_py_fn */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, 4096);
+} targets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct trace_row);
+	__uint(max_entries, 1); /* set to the number of functions at load */
+} rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct trace_edge_key);
+	__type(value, struct trace_edge);
+	__uint(max_entries, 16384);
+} edges SEC(".maps");
+
+/*
+ * By thread id, created at a thread's first call, removed when it exits:
+ * sched_switch must find the thread coming in, which task storage cannot.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct trace_thread);
+	__uint(max_entries, TRACE_MAX_THREAD);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct trace_py_key);
+	__type(value, __u32);
+	__uint(max_entries, TRACE_MAX_FN);
+} py_fns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct trace_py_key);
+	__uint(max_entries, 1);
+} py_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, TRACE_STAT_MAX);
+} counters SEC(".maps");
+
+static const struct trace_thread thread_zero;
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+/* A call of fn in this process is counted: fn is TRACE_ROOT for Python's. */
+static __always_inline bool wanted(__u32 fn)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (tgid == self_tgid)
+		return fn == calib_fn;
+	return !filter_tgid || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+static __always_inline void enter(__u32 fn)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), d, rec = 0;
+	struct trace_thread *t;
+	struct trace_frame *fr;
+
+	count(TRACE_STAT_HITS);
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t) {
+		bpf_map_update_elem(&threads, &tid, &thread_zero, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&threads, &tid);
+		if (!t) {
+			count(TRACE_STAT_THREADS_FULL);
+			return;
+		}
+	}
+	d = t->depth;
+	if (d >= TRACE_MAX_DEPTH) {
+		t->depth = d + 1;
+		count(TRACE_STAT_TOO_DEEP);
+		return;
+	}
+	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
+		if (i >= d)
+			break;
+		if (t->f[i].fn == fn)
+			rec++;
+	}
+	fr = &t->f[d & (TRACE_MAX_DEPTH - 1)];
+	fr->fn = fn;
+	fr->rec = rec;
+	fr->off0 = t->off_ns;
+	fr->child_ns = 0;
+	t->depth = d + 1;
+	/* last, so that the program's own time is not the call's */
+	fr->ts = bpf_ktime_get_ns();
+}
+
+static __always_inline void account(__u32 caller, __u32 fn, __u32 rec, __u64 dur, __u64 self,
+				    __u64 cpu)
+{
+	struct trace_edge_key ek = {.caller = caller, .callee = fn};
+	struct trace_edge *e, ezero = {};
+	struct trace_row *r;
+	__u32 b;
+
+	r = bpf_map_lookup_elem(&rows, &fn);
+	if (!r)
+		return;
+	__sync_fetch_and_add(&r->calls, 1);
+	__sync_fetch_and_add(&r->self_ns, self);
+	__sync_fetch_and_add(&r->total_ns, dur);
+	if (!rec) {
+		__sync_fetch_and_add(&r->prim, 1);
+		__sync_fetch_and_add(&r->cum_ns, dur);
+		__sync_fetch_and_add(&r->cpu_ns, cpu);
+	}
+	/* races between CPUs may keep a value a little off: rare, and close */
+	if (dur > r->max_ns)
+		r->max_ns = dur;
+	if (!r->min_ns || dur < r->min_ns)
+		r->min_ns = dur;
+	if (rec < TRACE_DEPTHS) {
+		__sync_fetch_and_add(&r->depth_calls[rec], 1);
+		__sync_fetch_and_add(&r->depth_ns[rec], dur);
+	}
+	b = hist_bucket(dur);
+	if (b < HIST_BUCKETS)
+		__sync_fetch_and_add(&r->hist[b], 1);
+
+	e = bpf_map_lookup_elem(&edges, &ek);
+	if (!e) {
+		bpf_map_update_elem(&edges, &ek, &ezero, BPF_NOEXIST);
+		e = bpf_map_lookup_elem(&edges, &ek);
+		if (!e) {
+			count(TRACE_STAT_EDGES_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&e->calls, 1);
+	__sync_fetch_and_add(&e->self_ns, self);
+	if (!rec)
+		__sync_fetch_and_add(&e->cum_ns, dur);
+}
+
+/* Returns false when fn has no open call on the thread: nothing is timed then. */
+static __always_inline bool leave(__u32 fn)
+{
+	__u64 now = bpf_ktime_get_ns(), dur, off, self, cpu;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), d, top = TRACE_MAX_DEPTH, caller;
+	struct trace_thread *t;
+	struct trace_frame *fr;
+
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t || !t->depth)
+		return false;
+	d = t->depth;
+	if (d > TRACE_MAX_DEPTH) {
+		/* not kept, so not checked: the innermost open call is taken to be fn's */
+		t->depth = d - 1;
+		return true;
+	}
+	/* the innermost open call of fn */
+	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
+		if (i >= d)
+			break;
+		if (t->f[(d - 1 - i) & (TRACE_MAX_DEPTH - 1)].fn == fn) {
+			top = d - 1 - i;
+			break;
+		}
+	}
+	if (top >= TRACE_MAX_DEPTH)
+		return false;
+	for (__u32 i = top + 1; i < d && i < TRACE_MAX_DEPTH; i++)
+		count(TRACE_STAT_ABANDONED);
+	fr = &t->f[top & (TRACE_MAX_DEPTH - 1)];
+	t->depth = top;
+	dur = now > fr->ts ? now - fr->ts : 0;
+	off = t->off_ns - fr->off0;
+	cpu = dur > off ? dur - off : 0;
+	self = dur > fr->child_ns ? dur - fr->child_ns : 0;
+	caller = TRACE_ROOT;
+	if (top > 0) {
+		struct trace_frame *up = &t->f[(top - 1) & (TRACE_MAX_DEPTH - 1)];
+
+		caller = up->fn;
+		up->child_ns += dur;
+	}
+	account(caller, fn, fr->rec, dur, self, cpu);
+	return true;
+}
+
+SEC("uprobe")
+int trace_entry(struct pt_regs *ctx)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx);
+
+	if (wanted(fn))
+		enter(fn);
+	return 0;
+}
+
+SEC("uretprobe")
+int trace_return(struct pt_regs *ctx)
+{
+	__u32 fn = bpf_get_attach_cookie(ctx);
+
+	if (wanted(fn) && !leave(fn))
+		count(TRACE_STAT_UNMATCHED_RET);
+	return 0;
+}
+
+/* A USDT probe that marks a point, not a call: counted. */
+SEC("usdt")
+int trace_point(struct pt_regs *ctx)
+{
+	__u32 fn = bpf_usdt_cookie(ctx);
+	struct trace_row *r;
+
+	if (!wanted(fn))
+		return 0;
+	count(TRACE_STAT_HITS);
+	r = bpf_map_lookup_elem(&rows, &fn);
+	if (r)
+		__sync_fetch_and_add(&r->calls, 1);
+	return 0;
+}
+
+/*
+ * CPython's function__entry and function__return(file, name, line): the
+ * function's number by its file and name, numbered when first seen.
+ */
+static __always_inline __u32 py_fn(struct pt_regs *ctx)
+{
+	struct trace_py_key *k;
+	__u32 zero = 0, *id, n;
+	long file = 0, name = 0;
+
+	k = bpf_map_lookup_elem(&py_scratch, &zero);
+	if (!k)
+		return TRACE_ROOT;
+	bpf_usdt_arg(ctx, 0, &file);
+	bpf_usdt_arg(ctx, 1, &name);
+	__builtin_memset(k, 0, sizeof(*k));
+	bpf_probe_read_user_str(k->file, sizeof(k->file), (void *)file);
+	bpf_probe_read_user_str(k->name, sizeof(k->name), (void *)name);
+	id = bpf_map_lookup_elem(&py_fns, k);
+	if (id)
+		return *id;
+	n = __sync_fetch_and_add(&next_py_fn, 1) + first_py_fn;
+	if (n >= max_fn) {
+		count(TRACE_STAT_FUNCTIONS_FULL);
+		return TRACE_ROOT;
+	}
+	if (bpf_map_update_elem(&py_fns, k, &n, BPF_NOEXIST)) {
+		/* another CPU numbered it first (n is lost, a gap) */
+		id = bpf_map_lookup_elem(&py_fns, k);
+		return id ? *id : TRACE_ROOT;
+	}
+	return n;
+}
+
+/*
+ * CPython 3.11 fires function__entry only while a tracer or profiler is set
+ * (sys.settrace, sys.setprofile) and on generator.throw(); function__return
+ * at every return. A return without its entry is a call counted, untimed.
+ */
+SEC("usdt")
+int trace_py_entry(struct pt_regs *ctx)
+{
+	__u32 fn;
+
+	if (!wanted(TRACE_ROOT))
+		return 0;
+	fn = py_fn(ctx);
+	if (fn != TRACE_ROOT)
+		enter(fn);
+	return 0;
+}
+
+SEC("usdt")
+int trace_py_return(struct pt_regs *ctx)
+{
+	struct trace_row *r;
+	__u32 fn;
+
+	if (!wanted(TRACE_ROOT))
+		return 0;
+	fn = py_fn(ctx);
+	if (fn == TRACE_ROOT || leave(fn))
+		return 0;
+	count(TRACE_STAT_HITS);
+	r = bpf_map_lookup_elem(&rows, &fn);
+	if (r)
+		__sync_fetch_and_add(&r->untimed, 1);
+	return 0;
+}
+/* The time a thread with open calls spends switched out is not CPU time. */
+SEC("raw_tp/sched_switch")
+int trace_switch(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *next = (struct task_struct *)ctx->args[2];
+	__u32 prev_tid = (__u32)bpf_get_current_pid_tgid(), next_tid = BPF_CORE_READ(next, pid);
+	__u64 now = bpf_ktime_get_ns();
+	struct trace_thread *t;
+
+	t = bpf_map_lookup_elem(&threads, &prev_tid);
+	if (t && t->depth)
+		t->out_ts = now;
+	t = bpf_map_lookup_elem(&threads, &next_tid);
+	if (t && t->out_ts) {
+		t->off_ns += now - t->out_ts;
+		t->out_ts = 0;
+	}
+	return 0;
+}
+
+/* A thread that exits with calls open: they never return. */
+SEC("raw_tp/sched_process_exit")
+int trace_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct trace_thread *t = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!t)
+		return 0;
+	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
+		if (i >= t->depth)
+			break;
+		count(TRACE_STAT_THREAD_EXIT);
+	}
+	bpf_map_delete_elem(&threads, &tid);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,1173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cmd_trace.c: "vigil trace": a pstats table of probed functions of live
+ * processes: calls, self and total time, CPU against waiting, latency
+ * quantiles, and who called whom, all counted in the kernel.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <json-c/json.h>
+#include "commands.h"
+#include "hist.h"
+#include "probes.h"
+#include "target.h"
+#include "trace.skel.h"
+#include "trace_defs.h"
+#include "util.h"
+
+#define MAX_DURATION	     86400
+#define POLL_NS		     (10 * 1000000L)
+#define PY_MAX_FN	     4096 /* rows kept for Python functions */
+#define CALIB_CALLS	     200
+#define CALIB_ROUNDS	     7
+#define DEFAULT_MAX_OVERHEAD 5.0 /* percent of one CPU */
+#define ROOT_NAME	     "<root>"
+
+enum sort_key {
+	SORT_CALLS,
+	SORT_TOTTIME,
+	SORT_CUMTIME,
+	SORT_PERCALL,
+	SORT_CUMPERCALL,
+	SORT_CPU,
+	SORT_WAIT,
+	SORT_MIN,
+	SORT_MAX,
+	SORT_P50,
+	SORT_P90,
+	SORT_P99,
+	SORT_NAME,
+};
+
+static const char *const sort_names[] = {
+	[SORT_CALLS] = "calls",
+	[SORT_TOTTIME] = "tottime",
+	[SORT_CUMTIME] = "cumtime",
+	[SORT_PERCALL] = "percall",
+	[SORT_CUMPERCALL] = "cumpercall",
+	[SORT_CPU] = "cpu",
+	[SORT_WAIT] = "wait",
+	[SORT_MIN] = "min",
+	[SORT_MAX] = "max",
+	[SORT_P50] = "p50",
+	[SORT_P90] = "p90",
+	[SORT_P99] = "p99",
+	[SORT_NAME] = "name",
+};
+
+struct trace_args {
+	struct target target;
+	unsigned long duration_s;
+	unsigned long top;
+	enum sort_key sort;
+	const char *callers, *callees; /* globs */
+	bool hist, json, python;
+	double max_overhead; /* percent of one CPU */
+	const char *output;
+	char **probes;
+	int nprobes;
+	char **command;
+};
+
+/* A function's row as read back, with what the table shows of it. */
+struct fn_row {
+	__u32 id;
+	enum probe_kind kind;
+	bool python;
+	char *name; /* as shown */
+	const char *file;
+	struct trace_row r;
+	double p50, p90, p99; /* ns */
+};
+
+struct edge_row {
+	__u32 caller, callee;
+	struct trace_edge e;
+};
+
+struct result {
+	struct fn_row *fns;
+	size_t nfns;
+	struct edge_row *edges;
+	size_t nedges;
+	__u64 stat[TRACE_STAT_MAX];
+	__u64 in_progress;
+	double elapsed_s, cost_ns, overhead_ns;
+	__u64 half_hits; /* one probe, not two: USDT points, Python returns without entry */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: vigil trace [-p PID[,PID...]] [-d SECONDS] [options] PROBE... [-- COMMAND "
+		"[ARGS...]]\n"
+		"Time every call of the probed functions, in the kernel, and print a table like\n"
+		"pstats: calls, self time (tottime), time with callees (cumtime), per call, CPU\n"
+		"and waiting time inside the calls, min, p50, p90, p99 and max.\n"
+		"\n"
+		"PROBE:\n"
+		"  FILE:FUNCTION           functions of FILE; FUNCTION is a glob (handle_*) "
+		"matched\n"
+		"                          against linkage and demangled names; FILE is a path or "
+		"a\n"
+		"                          short name (libc, app) of a file the targets map\n"
+		"  usdt:FILE:PROVIDER:NAME a USDT probe (globs allowed): its firings are counted\n"
+		"Target (default: every process but vigil):\n"
+		"  -p, --pid PID[,PID...]  these processes: probes fire for them only\n"
+		"  -- COMMAND [ARGS...]    start COMMAND with the probes in place from its start\n"
+		"Options:\n"
+		"      --python            the Python functions of a CPython target (its USDT\n"
+		"                          probes function__entry and function__return)\n"
+		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
+		"                          SIGTERM, or every target has exited)\n"
+		"  -s, --sort KEY          calls, tottime (default), cumtime, percall, "
+		"cumpercall,\n"
+		"                          cpu, wait, min, max, p50, p90, p99 or name\n"
+		"      --top N             the first N rows only\n"
+		"      --callers GLOB      who called the functions GLOB matches, with counts and "
+		"times\n"
+		"      --callees GLOB      what they called\n"
+		"      --hist              a latency histogram under each row\n"
+		"      --max-overhead PCT  warn when the probes cost the targets more than PCT%% "
+		"of\n"
+		"                          one CPU (default %.0f)\n"
+		"      --format FMT        text (default) or json\n"
+		"  -o, --output FILE       write the table here (default or '-': stdout)\n"
+		"  -v, --verbose           say what was attached (-vv: libbpf too)\n"
+		"  -h, --help              show this help\n",
+		MAX_DURATION, DEFAULT_MAX_OVERHEAD);
+}
+
+static int trace_parse_args(int argc, char **argv, struct trace_args *a)
+{
+	enum {
+		OPT_TOP = 256,
+		OPT_CALLERS,
+		OPT_CALLEES,
+		OPT_HIST,
+		OPT_FORMAT,
+		OPT_PYTHON,
+		OPT_MAX_OVERHEAD,
+	};
+	static const struct option longopts[] = {
+		{"pid", required_argument, NULL, 'p'},
+		{"duration", required_argument, NULL, 'd'},
+		{"output", required_argument, NULL, 'o'},
+		{"sort", required_argument, NULL, 's'},
+		{"top", required_argument, NULL, OPT_TOP},
+		{"callers", required_argument, NULL, OPT_CALLERS},
+		{"callees", required_argument, NULL, OPT_CALLEES},
+		{"hist", no_argument, NULL, OPT_HIST},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"python", no_argument, NULL, OPT_PYTHON},
+		{"max-overhead", required_argument, NULL, OPT_MAX_OVERHEAD},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int c, n, end = argc;
+	char *e;
+
+	/* the command starts after the first "--": options and probes come before it */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			end = i;
+			if (i + 1 >= argc) {
+				vigil_err("trace: '--' must be followed by a command");
+				return EXIT_USAGE;
+			}
+			a->command = &argv[i + 1];
+			break;
+		}
+	}
+	a->sort = SORT_TOTTIME;
+	a->max_overhead = DEFAULT_MAX_OVERHEAD;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(end, argv, ":p:d:o:s:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			n = parse_pid_list(optarg, a->target.pids + a->target.npids,
+					   TARGET_MAX_PIDS - a->target.npids);
+			if (n < 0)
+				return EXIT_USAGE;
+			a->target.npids += n;
+			break;
+		case 'd':
+			if (parse_ulong(optarg, 1, MAX_DURATION, "-d", &a->duration_s))
+				return EXIT_USAGE;
+			break;
+		case 'o':
+			a->output = optarg;
+			break;
+		case 's':
+			for (n = 0; n <= SORT_NAME && strcmp(optarg, sort_names[n]); n++)
+				;
+			if (n > SORT_NAME) {
+				vigil_err("trace: --sort '%s': expected calls, tottime, cumtime, "
+					  "percall, cumpercall, cpu, wait, min, max, p50, p90, p99 "
+					  "or name",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			a->sort = n;
+			break;
+		case OPT_TOP:
+			if (parse_ulong(optarg, 1, 1000000, "--top", &a->top))
+				return EXIT_USAGE;
+			break;
+		case OPT_CALLERS:
+			a->callers = optarg;
+			break;
+		case OPT_CALLEES:
+			a->callees = optarg;
+			break;
+		case OPT_HIST:
+			a->hist = true;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json"))
+				a->json = true;
+			else if (strcmp(optarg, "text")) {
+				vigil_err("trace: --format '%s': expected text or json", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_PYTHON:
+			a->python = true;
+			break;
+		case OPT_MAX_OVERHEAD:
+			a->max_overhead = strtod(optarg, &e);
+			if (e == optarg || *e || !(a->max_overhead > 0) ||
+			    a->max_overhead > 10000) {
+				vigil_err(
+					"trace: --max-overhead '%s': expected a percentage above 0",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			vigil_verbose++;
+			break;
+		case 'h':
+			return -1;
+		case ':':
+			vigil_err("trace: option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			vigil_err("trace: unknown option '%s' (vigil trace --help lists them)",
+				  argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	a->probes = &argv[optind];
+	a->nprobes = end - optind;
+	if (!a->nprobes && !a->python) {
+		vigil_err("trace: no probe given: name FILE:FUNCTION, usdt:FILE:PROVIDER:NAME or "
+			  "--python");
+		return EXIT_USAGE;
+	}
+	if (a->command && a->target.npids) {
+		vigil_err("trace: give either -p or a command, not both");
+		return EXIT_USAGE;
+	}
+	if (a->output && !a->output[0]) {
+		vigil_err("trace: -o: empty file name");
+		return EXIT_USAGE;
+	}
+	if (a->output && !strcmp(a->output, "-"))
+		a->output = NULL;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- attaching */
+
+struct links {
+	struct bpf_link **l;
+	size_t n, cap;
+};
+
+static int links__add(struct links *ls, struct bpf_link *l)
+{
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 64;
+		struct bpf_link **n = realloc(ls->l, cap * sizeof(*n));
+
+		if (!n) {
+			bpf_link__destroy(l);
+			return -ENOMEM;
+		}
+		ls->l = n;
+		ls->cap = cap;
+	}
+	ls->l[ls->n++] = l;
+	return 0;
+}
+
+static void links__destroy(struct links *ls)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		bpf_link__destroy(ls->l[i]);
+	free(ls->l);
+	memset(ls, 0, sizeof(*ls));
+}
+
+/* One function's entry and return probes, for one process (or every one: pid -1). */
+static int attach_function(struct trace_bpf *skel, struct links *ls, int pid, const char *path,
+			   __u64 offset, __u32 id)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = id);
+	struct bpf_link *l;
+
+	l = bpf_program__attach_uprobe_opts(skel->progs.trace_entry, pid, path, offset, &o);
+	if (!l || links__add(ls, l))
+		return -errno;
+	o.retprobe = true;
+	l = bpf_program__attach_uprobe_opts(skel->progs.trace_return, pid, path, offset, &o);
+	if (!l || links__add(ls, l))
+		return -errno;
+	return 0;
+}
+
+static int attach_usdt(struct bpf_program *prog, struct links *ls, int pid, const char *path,
+		       const char *provider, const char *name, __u32 id)
+{
+	LIBBPF_OPTS(bpf_usdt_opts, o, .usdt_cookie = id);
+	struct bpf_link *l = bpf_program__attach_usdt(prog, pid, path, provider, name, &o);
+
+	if (!l || links__add(ls, l))
+		return -errno;
+	return 0;
+}
+
+/* The function the calibration times; vigil's own, probed for a moment at start. */
+__attribute__((noinline)) int vigil_trace_calibrate(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+/* Where vigil_trace_calibrate is in vigil's own file, from /proc/self/maps. */
+static int own_offset(const void *addr, __u64 *off)
+{
+	unsigned long start, end, pgoff;
+	char line[4096];
+	FILE *f = fopen("/proc/self/maps", "re");
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %*s %lx", &start, &end, &pgoff) != 3)
+			continue;
+		if ((unsigned long)addr >= start && (unsigned long)addr < end) {
+			*off = (unsigned long)addr - start + pgoff;
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median ns per call of CALIB_CALLS calls of vigil_trace_calibrate. */
+static double time_calls(void)
+{
+	double t[CALIB_ROUNDS];
+	volatile int sink = 0;
+
+	for (int r = 0; r < CALIB_ROUNDS; r++) {
+		unsigned long long t0 = now_ns();
+
+		for (int i = 0; i < CALIB_CALLS; i++)
+			sink = vigil_trace_calibrate(sink);
+		t[r] = (double)(now_ns() - t0) / CALIB_CALLS;
+	}
+	qsort(t, CALIB_ROUNDS, sizeof(t[0]), cmp_double);
+	return t[CALIB_ROUNDS / 2];
+}
+
+/*
+ * What one traced call costs the thread that makes it, on this machine
+ * now: vigil calls a function of its own with the entry and return probes
+ * on it, through the same programs, and without. In ns; 0 if it failed.
+ */
+static double calibrate(struct trace_bpf *skel, __u32 calib_fn)
+{
+	struct links ls = {};
+	double bare, probed;
+	__u64 off = 0;
+
+	if (own_offset((const void *)vigil_trace_calibrate, &off) ||
+	    attach_function(skel, &ls, getpid(), "/proc/self/exe", off, calib_fn)) {
+		links__destroy(&ls);
+		vigil_info(1, "trace: could not time a probed call: %s", strerror(errno));
+		return 0;
+	}
+	probed = time_calls();
+	links__destroy(&ls);
+	bare = time_calls();
+	return probed > bare ? probed - bare : 0;
+}
+
+static int zero_counters(struct trace_bpf *skel)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *zero = ncpu > 0 ? calloc(ncpu, sizeof(*zero)) : NULL;
+
+	if (!zero)
+		return -ENOMEM;
+	for (__u32 i = 0; i < TRACE_STAT_MAX; i++)
+		bpf_map__update_elem(skel->maps.counters, &i, sizeof(i), zero, ncpu * sizeof(*zero),
+				     BPF_ANY);
+	free(zero);
+	return 0;
+}
+
+/* Every probe, for each of pids (none: every process). */
+static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids, int npids,
+		      const struct probe_set *ps, const char *py_path)
+{
+	int n = npids ? npids : 1;
+	struct bpf_link *l;
+	int err = 0;
+
+	l = bpf_program__attach(skel->progs.trace_switch);
+	if (!l || links__add(ls, l)) {
+		vigil_err("trace: cannot attach raw_tp/sched_switch: %s", strerror(errno));
+		return -1;
+	}
+	l = bpf_program__attach(skel->progs.trace_exit);
+	if (!l || links__add(ls, l)) {
+		vigil_err("trace: cannot attach raw_tp/sched_process_exit: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct probe_fn *p = &ps->fns[i];
+
+		for (int k = 0; k < n; k++) {
+			int pid = npids ? pids[k] : -1;
+
+			if (p->kind == PROBE_UPROBE)
+				err = attach_function(skel, ls, pid, p->path, p->offset, i);
+			else
+				err = attach_usdt(skel->progs.trace_point, ls, pid, p->path,
+						  p->provider, p->usdt_name, i);
+			if (err) {
+				vigil_err("trace: cannot attach to %s in %s%s: %s", p->name,
+					  p->file, pid > 0 ? "" : " (every process)",
+					  strerror(-err));
+				return -1;
+			}
+		}
+		vigil_info(2, "trace: attached to %s in %s", p->name, p->file);
+	}
+	for (int k = 0; py_path && k < n; k++) {
+		int pid = npids ? pids[k] : -1;
+
+		err = attach_usdt(skel->progs.trace_py_entry, ls, pid, py_path, "python",
+				  "function__entry", 0);
+		if (!err)
+			err = attach_usdt(skel->progs.trace_py_return, ls, pid, py_path, "python",
+					  "function__return", 0);
+		if (err) {
+			vigil_err("trace: --python: cannot attach to python:function__entry and "
+				  "function__return in %s: %s",
+				  py_path, strerror(-err));
+			return -1;
+		}
+	}
+	vigil_info(1, "trace: attached %zu probes%s", ls->n - 2,
+		   py_path ? ", with Python's function__entry and function__return" : "");
+	return 0;
+}
+
+/* ---------------------------------------------------------------- running */
+
+/*
+ * Until the duration ends, a stop signal comes, or the targets are gone.
+ * Once a second, the probes' rate against their cost: a warning, once,
+ * when they cost the targets more than the threshold.
+ */
+static double run(struct trace_bpf *skel, struct trace_args *a, const sigset_t *stop_sigs,
+		  double cost_ns)
+{
+	unsigned long long start = now_ns(), deadline = 0, last = start, last_hits = 0;
+	bool follow = a->command || a->target.npids, warned = false;
+
+	if (a->duration_s)
+		deadline = start + a->duration_s * 1000000000ULL;
+	for (;;) {
+		struct timespec ts = {0, POLL_NS};
+		unsigned long long now;
+		siginfo_t info;
+
+		if (sigtimedwait(stop_sigs, &info, &ts) > 0)
+			break;
+		now = now_ns();
+		if (deadline && now >= deadline)
+			break;
+		if (follow && !target__alive(&a->target))
+			break;
+		if (!warned && cost_ns > 0 && now - last >= 1000000000ULL) {
+			__u64 hits = percpu_sum(skel->maps.counters, TRACE_STAT_HITS);
+			double rate = (hits - last_hits) * 1e9 / (now - last);
+			double pct = rate * cost_ns / 1e9 * 100;
+
+			if (pct > a->max_overhead) {
+				vigil_err("trace: the probes fire %.0f times a second, which costs "
+					  "the "
+					  "targets about %.0f%% of a CPU (%.1f us a call): trace "
+					  "fewer "
+					  "or less frequent functions",
+					  rate, pct, cost_ns / 1e3);
+				warned = true;
+			}
+			last = now;
+			last_hits = hits;
+		}
+	}
+	return (now_ns() - start) / 1e9;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+static char *py_name(const struct trace_py_key *k)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%.*s:%.*s", TRACE_PY_FILE, k->file, TRACE_PY_NAME, k->name) < 0)
+		return NULL;
+	return s;
+}
+
+static int add_fn(struct result *res, size_t *cap, __u32 id, enum probe_kind kind, bool python,
+		  char *name, const char *file, const struct trace_row *r)
+{
+	struct fn_row *f;
+
+	if (!name)
+		return -ENOMEM;
+	if (res->nfns == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct fn_row *n = realloc(res->fns, c * sizeof(*n));
+
+		if (!n) {
+			free(name);
+			return -ENOMEM;
+		}
+		res->fns = n;
+		*cap = c;
+	}
+	f = &res->fns[res->nfns++];
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	f->kind = kind;
+	f->python = python;
+	f->name = name;
+	f->file = file;
+	f->r = *r;
+	f->p50 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.5);
+	f->p90 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.9);
+	f->p99 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.99);
+	return 0;
+}
+
+/* A probed function's name in the table: FILE's base name first when files are mixed. */
+static char *shown_name(const struct probe_set *ps, const struct probe_fn *p)
+{
+	bool mixed = false;
+	const char *base;
+	char *s = NULL;
+
+	for (size_t i = 1; i < ps->n; i++)
+		mixed |= strcmp(ps->fns[i].file, ps->fns[0].file) != 0;
+	if (p->kind == PROBE_USDT) {
+		if (asprintf(&s, "usdt:%s", p->name) < 0)
+			return NULL;
+		return s;
+	}
+	if (!mixed)
+		return strdup(p->name);
+	base = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
+	if (asprintf(&s, "%s:%s", base, p->name) < 0)
+		return NULL;
+	return s;
+}
+
+_Static_assert(sizeof(struct trace_thread) <= sizeof(struct trace_row),
+	       "read_result() reads threads into a row's buffer");
+
+static int read_result(struct trace_bpf *skel, const struct probe_set *ps, bool python,
+		       const char *py_file, struct result *res)
+{
+	int rfd = bpf_map__fd(skel->maps.rows), efd = bpf_map__fd(skel->maps.edges);
+	int pfd = bpf_map__fd(skel->maps.py_fns), tfd = bpf_map__fd(skel->maps.threads);
+	struct trace_row *r = malloc(sizeof(*r));
+	struct trace_edge_key ek, *eprev = NULL;
+	struct trace_py_key pk, *pprev = NULL;
+	__u32 tid, *tprev = NULL;
+	size_t cap = 0, ecap = 0;
+	int err = -ENOMEM;
+
+	if (!r)
+		return -ENOMEM;
+	for (__u32 i = 0; i < ps->n; i++) {
+		memset(r, 0, sizeof(*r));
+		bpf_map_lookup_elem(rfd, &i, r);
+		if (ps->fns[i].kind == PROBE_USDT)
+			res->half_hits += r->calls;
+		if (add_fn(res, &cap, i, ps->fns[i].kind, false, shown_name(ps, &ps->fns[i]),
+			   ps->fns[i].file, r))
+			goto out;
+	}
+	while (python && !bpf_map_get_next_key(pfd, pprev, &pk)) {
+		__u32 id;
+
+		pprev = &pk;
+		memset(r, 0, sizeof(*r));
+		if (bpf_map_lookup_elem(pfd, &pk, &id) || bpf_map_lookup_elem(rfd, &id, r))
+			continue;
+		pk.file[TRACE_PY_FILE - 1] = pk.name[TRACE_PY_NAME - 1] = '\0';
+		res->half_hits += r->untimed;
+		if (add_fn(res, &cap, id, PROBE_UPROBE, true, py_name(&pk), py_file, r))
+			goto out;
+	}
+	while (!bpf_map_get_next_key(efd, eprev, &ek)) {
+		struct edge_row *e;
+
+		eprev = &ek;
+		if (res->nedges == ecap) {
+			size_t c = ecap ? ecap * 2 : 64;
+			struct edge_row *n = realloc(res->edges, c * sizeof(*n));
+
+			if (!n)
+				goto out;
+			res->edges = n;
+			ecap = c;
+		}
+		e = &res->edges[res->nedges];
+		e->caller = ek.caller;
+		e->callee = ek.callee;
+		if (!bpf_map_lookup_elem(efd, &ek, &e->e))
+			res->nedges++;
+	}
+	/* calls still open now: their threads are in the middle of them */
+	while (!bpf_map_get_next_key(tfd, tprev, &tid)) {
+		struct trace_thread *t = (struct trace_thread *)r;
+
+		tprev = &tid;
+		if (!bpf_map_lookup_elem(tfd, &tid, t))
+			res->in_progress += t->depth < TRACE_MAX_DEPTH ? t->depth : TRACE_MAX_DEPTH;
+	}
+	for (__u32 i = 0; i < TRACE_STAT_MAX; i++)
+		res->stat[i] = percpu_sum(skel->maps.counters, i);
+	err = 0;
+out:
+	free(r);
+	return err;
+}
+
+static void result__free(struct result *res)
+{
+	for (size_t i = 0; i < res->nfns; i++)
+		free(res->fns[i].name);
+	free(res->fns);
+	free(res->edges);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---------------------------------------------------------------- the table */
+
+static double key_value(const struct fn_row *f, enum sort_key k)
+{
+	const struct trace_row *r = &f->r;
+
+	switch (k) {
+	case SORT_CALLS:
+		return r->calls;
+	case SORT_TOTTIME:
+		return r->self_ns;
+	case SORT_CUMTIME:
+		return r->cum_ns;
+	case SORT_PERCALL:
+		return r->calls ? (double)r->self_ns / r->calls : 0;
+	case SORT_CUMPERCALL:
+		return r->prim ? (double)r->cum_ns / r->prim : 0;
+	case SORT_CPU:
+		return r->cpu_ns;
+	case SORT_WAIT:
+		return r->cum_ns > r->cpu_ns ? r->cum_ns - r->cpu_ns : 0;
+	case SORT_MIN:
+		return r->min_ns;
+	case SORT_MAX:
+		return r->max_ns;
+	case SORT_P50:
+		return f->p50;
+	case SORT_P90:
+		return f->p90;
+	case SORT_P99:
+		return f->p99;
+	case SORT_NAME:
+		break;
+	}
+	return 0;
+}
+
+static enum sort_key sort_by;
+
+/* Largest first, by name for ties and for --sort name; then calls, for USDT rows. */
+static int cmp_fn(const void *a, const void *b)
+{
+	const struct fn_row *x = a, *y = b;
+	double vx, vy;
+
+	if (sort_by != SORT_NAME) {
+		vx = key_value(x, sort_by);
+		vy = key_value(y, sort_by);
+		if (vx != vy)
+			return vx > vy ? -1 : 1;
+		if (x->r.calls != y->r.calls)
+			return x->r.calls > y->r.calls ? -1 : 1;
+	}
+	return strcmp(x->name, y->name);
+}
+
+static const struct fn_row *fn_by_id(const struct result *res, __u32 id)
+{
+	for (size_t i = 0; i < res->nfns; i++)
+		if (res->fns[i].id == id)
+			return &res->fns[i];
+	return NULL;
+}
+
+static const char *id_name(const struct result *res, __u32 id)
+{
+	const struct fn_row *f = id == TRACE_ROOT ? NULL : fn_by_id(res, id);
+
+	return f ? f->name : ROOT_NAME;
+}
+
+/* pstats' form: "6/1" for six calls of which one was not recursive. */
+static void calls_text(const struct trace_row *r, char *buf, size_t len)
+{
+	if (r->prim != r->calls)
+		snprintf(buf, len, "%llu/%llu", (unsigned long long)(r->calls + r->untimed),
+			 (unsigned long long)(r->prim + r->untimed));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)(r->calls + r->untimed));
+}
+
+static void write_row(FILE *f, const struct fn_row *fn, bool hist)
+{
+	const struct trace_row *r = &fn->r;
+	char calls[48];
+
+	calls_text(r, calls, sizeof(calls));
+	if (fn->kind == PROBE_USDT || !r->calls) {
+		fprintf(f, "%13s %11s %11s %11s %11s %10s %10s %9s %9s %9s %9s %9s  %s\n", calls,
+			"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", fn->name);
+		return;
+	}
+	fprintf(f,
+		"%13s %11.3f %11.2f %11.3f %11.2f %10.3f %10.3f %9.1f %9.1f %9.1f %9.1f %9.1f  "
+		"%s\n",
+		calls, r->self_ns / 1e6, r->calls ? r->self_ns / 1e3 / r->calls : 0,
+		r->cum_ns / 1e6, r->prim ? r->cum_ns / 1e3 / r->prim : 0, r->cpu_ns / 1e6,
+		(r->cum_ns > r->cpu_ns ? r->cum_ns - r->cpu_ns : 0) / 1e6, r->min_ns / 1e3,
+		fn->p50 / 1e3, fn->p90 / 1e3, fn->p99 / 1e3, r->max_ns / 1e3, fn->name);
+	if (hist && r->calls)
+		hist__write_text(f, r->hist);
+}
+
+/* pstats' print_callers and print_callees: edges into (or out of) the functions glob matches. */
+static void write_relations(FILE *f, const struct result *res, const char *glob, bool callers)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < res->nfns; i++) {
+		const struct fn_row *fn = &res->fns[i];
+
+		if (fnmatch(glob, fn->name, 0))
+			continue;
+		shown++;
+		fprintf(f, "\n%s %s:\n%13s %11s %11s  %s\n", callers ? "Callers of" : "Callees of",
+			fn->name, "CALLS", "TOTTIME_MS", "CUMTIME_MS",
+			callers ? "CALLER" : "CALLEE");
+		for (size_t k = 0; k < res->nedges; k++) {
+			const struct edge_row *e = &res->edges[k];
+
+			if ((callers ? e->callee : e->caller) != fn->id)
+				continue;
+			fprintf(f, "%13llu %11.3f %11.3f  %s\n", (unsigned long long)e->e.calls,
+				e->e.self_ns / 1e6, e->e.cum_ns / 1e6,
+				id_name(res, callers ? e->caller : e->callee));
+		}
+	}
+	if (!shown)
+		fprintf(f, "\nNo traced function matches '%s'.\n", glob);
+}
+
+static __u64 total_calls(const struct result *res)
+{
+	__u64 n = 0;
+
+	for (size_t i = 0; i < res->nfns; i++)
+		n += res->fns[i].r.calls + res->fns[i].r.untimed;
+	return n;
+}
+
+static int write_text(FILE *f, const struct trace_args *a, const struct result *res,
+		      const char *what)
+{
+	size_t shown = 0, idle = 0;
+	__u64 untimed = 0;
+
+	fprintf(f, "vigil trace: %s, %.1f s, %zu functions, %llu calls\n", what, res->elapsed_s,
+		res->nfns, (unsigned long long)total_calls(res));
+	fprintf(f, "%13s %11s %11s %11s %11s %10s %10s %9s %9s %9s %9s %9s  %s\n", "CALLS",
+		"TOTTIME_MS", "PERCALL_US", "CUMTIME_MS", "PERCALL_US", "CPU_MS", "WAIT_MS",
+		"MIN_US", "P50_US", "P90_US", "P99_US", "MAX_US", "FUNCTION");
+	for (size_t i = 0; i < res->nfns; i++) {
+		untimed += res->fns[i].r.untimed;
+		if (!res->fns[i].r.calls && !res->fns[i].r.untimed) {
+			idle++;
+			continue;
+		}
+		if (a->top && shown >= a->top)
+			continue;
+		write_row(f, &res->fns[i], a->hist);
+		shown++;
+	}
+	if (idle)
+		fprintf(f, "(%zu probed functions were not called)\n", idle);
+	if (untimed)
+		fprintf(f,
+			"(%llu calls were seen at their return only, so they are counted but not "
+			"timed: CPython 3.11 fires function__entry only while a tracer or profiler "
+			"is set)\n",
+			(unsigned long long)untimed);
+	if (a->callers)
+		write_relations(f, res, a->callers, true);
+	if (a->callees)
+		write_relations(f, res, a->callees, false);
+	if (res->cost_ns > 0)
+		fprintf(f,
+			"\nOverhead: about %.3f s added to the targets: %llu probe hits at %.1f us "
+			"a call, measured at start\n",
+			res->overhead_ns / 1e9, (unsigned long long)res->stat[TRACE_STAT_HITS],
+			res->cost_ns / 1e3);
+	return ferror(f) ? -EIO : 0;
+}
+
+static json_object *jdouble(double v)
+{
+	return json_object_new_double(v);
+}
+
+static int write_json(FILE *f, const struct trace_args *a, const struct result *res,
+		      const char *what)
+{
+	json_object *root = json_object_new_object(), *fns = json_object_new_array();
+	json_object *edges = json_object_new_array(), *lost = json_object_new_object();
+	size_t shown = 0;
+
+	json_object_object_add(root, "target", json_object_new_string(what));
+	json_object_object_add(root, "duration_s", jdouble(res->elapsed_s));
+	json_object_object_add(root, "probe_cost_us", jdouble(res->cost_ns / 1e3));
+	json_object_object_add(root, "overhead_s", jdouble(res->overhead_ns / 1e9));
+	json_object_object_add(root, "probe_hits",
+			       json_object_new_int64(res->stat[TRACE_STAT_HITS]));
+	for (size_t i = 0; i < res->nfns && (!a->top || shown < a->top); i++) {
+		const struct fn_row *fn = &res->fns[i];
+		const struct trace_row *r = &fn->r;
+		json_object *o = json_object_new_object(), *depths = json_object_new_array();
+
+		shown++;
+		json_object_object_add(o, "name", json_object_new_string(fn->name));
+		json_object_object_add(o, "file", json_object_new_string(fn->file));
+		json_object_object_add(o, "kind",
+				       json_object_new_string(fn->python	       ? "python"
+							      : fn->kind == PROBE_USDT ? "usdt"
+										       : "uprobe"));
+		json_object_object_add(o, "calls", json_object_new_int64(r->calls + r->untimed));
+		json_object_object_add(o, "timed_calls", json_object_new_int64(r->calls));
+		json_object_object_add(o, "primitive_calls",
+				       json_object_new_int64(r->prim + r->untimed));
+		json_object_object_add(o, "tottime_us", jdouble(r->self_ns / 1e3));
+		json_object_object_add(o, "cumtime_us", jdouble(r->cum_ns / 1e3));
+		json_object_object_add(o, "tottime_percall_us",
+				       jdouble(r->calls ? r->self_ns / 1e3 / r->calls : 0));
+		json_object_object_add(o, "cumtime_percall_us",
+				       jdouble(r->prim ? r->cum_ns / 1e3 / r->prim : 0));
+		json_object_object_add(o, "cpu_us", jdouble(r->cpu_ns / 1e3));
+		json_object_object_add(
+			o, "wait_us",
+			jdouble((r->cum_ns > r->cpu_ns ? r->cum_ns - r->cpu_ns : 0) / 1e3));
+		json_object_object_add(o, "min_us", jdouble(r->min_ns / 1e3));
+		json_object_object_add(o, "max_us", jdouble(r->max_ns / 1e3));
+		json_object_object_add(o, "p50_us", jdouble(fn->p50 / 1e3));
+		json_object_object_add(o, "p90_us", jdouble(fn->p90 / 1e3));
+		json_object_object_add(o, "p99_us", jdouble(fn->p99 / 1e3));
+		for (int d = 0; d < TRACE_DEPTHS; d++) {
+			json_object *e;
+
+			if (!r->depth_calls[d])
+				continue;
+			e = json_object_new_object();
+			json_object_object_add(e, "depth", json_object_new_int(d));
+			json_object_object_add(e, "calls",
+					       json_object_new_int64(r->depth_calls[d]));
+			json_object_object_add(e, "total_us", jdouble(r->depth_ns[d] / 1e3));
+			json_object_array_add(depths, e);
+		}
+		json_object_object_add(o, "depths", depths);
+		if (a->hist)
+			json_object_object_add(o, "hist", hist__json(r->hist));
+		json_object_array_add(fns, o);
+	}
+	json_object_object_add(root, "functions", fns);
+	for (size_t k = 0; k < res->nedges; k++) {
+		const struct edge_row *e = &res->edges[k];
+		json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "caller",
+				       json_object_new_string(id_name(res, e->caller)));
+		json_object_object_add(o, "callee",
+				       json_object_new_string(id_name(res, e->callee)));
+		json_object_object_add(o, "calls", json_object_new_int64(e->e.calls));
+		json_object_object_add(o, "tottime_us", jdouble(e->e.self_ns / 1e3));
+		json_object_object_add(o, "cumtime_us", jdouble(e->e.cum_ns / 1e3));
+		json_object_array_add(edges, o);
+	}
+	json_object_object_add(root, "calls", edges);
+	json_object_object_add(lost, "unmatched_returns",
+			       json_object_new_int64(res->stat[TRACE_STAT_UNMATCHED_RET]));
+	json_object_object_add(lost, "abandoned_entries",
+			       json_object_new_int64(res->stat[TRACE_STAT_ABANDONED]));
+	json_object_object_add(lost, "thread_exits_in_call",
+			       json_object_new_int64(res->stat[TRACE_STAT_THREAD_EXIT]));
+	json_object_object_add(lost, "too_deep",
+			       json_object_new_int64(res->stat[TRACE_STAT_TOO_DEEP]));
+	json_object_object_add(lost, "in_progress", json_object_new_int64(res->in_progress));
+	json_object_object_add(lost, "threads_full",
+			       json_object_new_int64(res->stat[TRACE_STAT_THREADS_FULL]));
+	json_object_object_add(lost, "functions_full",
+			       json_object_new_int64(res->stat[TRACE_STAT_FUNCTIONS_FULL]));
+	json_object_object_add(lost, "edges_full",
+			       json_object_new_int64(res->stat[TRACE_STAT_EDGES_FULL]));
+	json_object_object_add(root, "lost", lost);
+	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+	json_object_put(root);
+	return ferror(f) ? -EIO : 0;
+}
+
+/* Every loss on stderr, in one line, when there is one. */
+static void report_losses(const struct result *res)
+{
+	const __u64 *s = res->stat;
+
+	if (s[TRACE_STAT_UNMATCHED_RET] || s[TRACE_STAT_ABANDONED] || s[TRACE_STAT_THREAD_EXIT] ||
+	    s[TRACE_STAT_TOO_DEEP] || res->in_progress)
+		vigil_err("trace: not timed: %llu returns of calls begun before the start, %llu "
+			  "calls unwound past (longjmp, exceptions), %llu open when their thread "
+			  "exited, %llu open at the end, %llu deeper than %d open calls",
+			  (unsigned long long)s[TRACE_STAT_UNMATCHED_RET],
+			  (unsigned long long)s[TRACE_STAT_ABANDONED],
+			  (unsigned long long)s[TRACE_STAT_THREAD_EXIT],
+			  (unsigned long long)res->in_progress,
+			  (unsigned long long)s[TRACE_STAT_TOO_DEEP], TRACE_MAX_DEPTH);
+	if (s[TRACE_STAT_THREADS_FULL] || s[TRACE_STAT_FUNCTIONS_FULL] || s[TRACE_STAT_EDGES_FULL])
+		vigil_err("trace: lost: %llu calls of threads beyond %d followed, %llu calls of "
+			  "Python functions beyond %d, %llu caller-callee pairs beyond the map",
+			  (unsigned long long)s[TRACE_STAT_THREADS_FULL], TRACE_MAX_THREAD,
+			  (unsigned long long)s[TRACE_STAT_FUNCTIONS_FULL], PY_MAX_FN,
+			  (unsigned long long)s[TRACE_STAT_EDGES_FULL]);
+}
+
+/* At the end too: the run's average cost, and the function called most. */
+static void warn_overhead(const struct trace_args *a, const struct result *res)
+{
+	const struct fn_row *most = NULL;
+	double pct;
+
+	if (res->elapsed_s <= 0)
+		return;
+	pct = res->overhead_ns / 1e9 / res->elapsed_s * 100;
+	if (pct <= a->max_overhead)
+		return;
+	for (size_t i = 0; i < res->nfns; i++)
+		if (!most ||
+		    res->fns[i].r.calls + res->fns[i].r.untimed > most->r.calls + most->r.untimed)
+			most = &res->fns[i];
+	vigil_err("trace: the probes cost the targets about %.2f s of CPU in %.1f s (%.0f%% of a "
+		  "CPU)%s%s%s",
+		  res->overhead_ns / 1e9, res->elapsed_s, pct, most ? "; most calls: " : "",
+		  most ? most->name : "", most ? "" : "");
+}
+
+/* Enough descriptors for two perf events per function and target. */
+static int raise_fd_limit(size_t need)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;
+	if (rl.rlim_cur >= need + 64)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur >= need + 64 ? 0 : -EMFILE;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_args a = {};
+	struct probe_set ps = {};
+	struct trace_bpf *skel = NULL;
+	struct links ls = {};
+	struct outfile out = {};
+	struct result res = {};
+	char what[256], cmd_path[PATH_MAX], py_path[PATH_MAX], py_file[PATH_MAX];
+	struct probe_where w;
+	sigset_t stop_sigs;
+	size_t nfn;
+	int ret, err, status = 0;
+
+	target__block_stop_signals(&a.target, &stop_sigs);
+	ret = trace_parse_args(argc, argv, &a);
+	if (ret) {
+		if (ret < 0)
+			usage(stdout);
+		return ret < 0 ? EXIT_OK : ret;
+	}
+	if (check_privileges() || check_btf())
+		return EXIT_RUNTIME;
+	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
+		return EXIT_RUNTIME;
+	w.pids = a.target.pids;
+	w.npids = a.target.npids;
+	w.command = NULL;
+	if (a.command) {
+		w.command = target__find_in_path(a.command[0], cmd_path, sizeof(cmd_path));
+		if (!w.command) {
+			vigil_err("%s: command not found", a.command[0]);
+			return EXIT_RUNTIME;
+		}
+	}
+	for (int i = 0; i < a.nprobes; i++) {
+		ret = probes__add(&ps, a.probes[i], &w);
+		if (ret)
+			goto cleanup;
+	}
+	if (a.python) {
+		ret = probes__python_file(&w, py_path, py_file, sizeof(py_path));
+		if (ret)
+			goto cleanup;
+	}
+	ret = EXIT_USAGE;
+	nfn = ps.n;
+	if (nfn + 1 + (a.python ? PY_MAX_FN : 0) > TRACE_MAX_FN) {
+		vigil_err("trace: the probes match %zu functions; at most %d can be traced at once",
+			  nfn, TRACE_MAX_FN - 1 - (a.python ? PY_MAX_FN : 0));
+		goto cleanup;
+	}
+	ret = EXIT_RUNTIME;
+	if (raise_fd_limit(2 * (nfn + 2) * (a.target.npids ? a.target.npids : 1))) {
+		vigil_err(
+			"trace: %zu functions need %zu open files, more than RLIMIT_NOFILE allows",
+			nfn, 2 * nfn * (a.target.npids ? a.target.npids : 1));
+		goto cleanup;
+	}
+	if (outfile__open(&out, a.output))
+		goto cleanup;
+	if (a.command) {
+		if (target__spawn(&a.target, a.command)) {
+			vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
+			goto cleanup;
+		}
+	}
+	quiet_libbpf();
+	skel = trace_bpf__open();
+	if (!skel) {
+		vigil_err("trace: failed to open BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	skel->rodata->filter_tgid = a.target.npids > 0;
+	skel->rodata->self_tgid = getpid();
+	skel->rodata->calib_fn = nfn;
+	skel->rodata->first_py_fn = nfn + 1;
+	skel->rodata->max_fn = nfn + 1 + (a.python ? PY_MAX_FN : 0);
+	bpf_map__set_max_entries(skel->maps.rows, skel->rodata->max_fn);
+	err = trace_bpf__load(skel);
+	if (err) {
+		vigil_err("trace: failed to load BPF programs: %s (-vv shows libbpf's log)",
+			  strerror(-err));
+		goto cleanup;
+	}
+	for (int i = 0; i < a.target.npids; i++) {
+		__u32 tgid = a.target.pids[i];
+		__u8 one = 1;
+
+		if (bpf_map__update_elem(skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+					 BPF_ANY)) {
+			vigil_err("trace: pid %u: cannot add to targets", tgid);
+			goto cleanup;
+		}
+	}
+	res.cost_ns = calibrate(skel, nfn);
+	if (zero_counters(skel))
+		goto cleanup;
+	vigil_info(1, "trace: a traced call costs %.1f us here (measured)", res.cost_ns / 1e3);
+	/* a command is traced by its pid: the probes are in place for its exec */
+	if (attach_all(skel, &ls, a.command ? &a.target.child : a.target.pids,
+		       a.command ? 1 : a.target.npids, &ps, a.python ? py_path : NULL))
+		goto cleanup;
+	if (a.command && target__release(&a.target, a.command[0]))
+		goto cleanup;
+	res.elapsed_s = run(skel, &a, &stop_sigs, res.cost_ns);
+	links__destroy(&ls);
+
+	if (read_result(skel, &ps, a.python, a.python ? py_file : NULL, &res)) {
+		vigil_err("trace: out of memory");
+		goto cleanup;
+	}
+	res.overhead_ns = (res.stat[TRACE_STAT_HITS] - res.half_hits) * res.cost_ns +
+			  res.half_hits * res.cost_ns / 2;
+	sort_by = a.sort;
+	qsort(res.fns, res.nfns, sizeof(*res.fns), cmp_fn);
+	target__describe(&a.target, a.command, what, sizeof(what));
+	err = a.json ? write_json(out.f, &a, &res, what) : write_text(out.f, &a, &res, what);
+	if (outfile__commit(&out) || err)
+		goto cleanup;
+	report_losses(&res);
+	warn_overhead(&a, &res);
+	ret = EXIT_OK;
+cleanup:
+	links__destroy(&ls);
+	status = target__finish(&a.target, a.command ? a.command[0] : NULL);
+	trace_bpf__destroy(skel);
+	result__free(&res);
+	probes__free(&ps);
+	outfile__abort(&out);
+	return ret == EXIT_OK && a.command ? status : ret;
+}
