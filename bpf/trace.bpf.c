@@ -25,6 +25,13 @@ const volatile __u32 max_fn = 0;      /* rows in the rows map */
 
 __u32 next_py_fn = 0; /* the next Python function's number, less first_py_fn */
 
+/*
+ * Set once every probe is attached, cleared before any is detached: a
+ * function's entry and return probes come and go one after the other,
+ * milliseconds apart, and in between one would fire without the other.
+ */
+volatile __u32 armed = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, __u32);
@@ -81,12 +88,17 @@ struct {
 
 static const struct trace_thread thread_zero;
 
-static __always_inline void count(__u32 idx)
+static __always_inline void count_n(__u32 idx, __u64 n)
 {
 	__u64 *v = bpf_map_lookup_elem(&counters, &idx);
 
 	if (v)
-		*v += 1;
+		*v += n;
+}
+
+static __always_inline void count(__u32 idx)
+{
+	count_n(idx, 1);
 }
 
 /* A call of fn in this process is counted: fn is TRACE_ROOT for Python's. */
@@ -94,9 +106,44 @@ static __always_inline bool wanted(__u32 fn)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
+	if (!armed)
+		return false;
 	if (tgid == self_tgid)
 		return fn == calib_fn;
 	return !filter_tgid || bpf_map_lookup_elem(&targets, &tgid);
+}
+
+/* What the stack scans of bpf_loop() share: cheaper to verify than an unrolled loop. */
+struct scan {
+	struct trace_thread *t;
+	__u32 fn;
+	__u32 depth;
+	__u32 found; /* enter: frames of fn; leave: the innermost frame of fn */
+};
+
+static long count_fn(__u32 i, void *arg)
+{
+	struct scan *sc = arg;
+
+	if (i >= sc->depth)
+		return 1;
+	if (sc->t->f[i & (TRACE_MAX_DEPTH - 1)].fn == sc->fn)
+		sc->found++;
+	return 0;
+}
+
+static long find_fn(__u32 i, void *arg)
+{
+	struct scan *sc = arg;
+	__u32 k = sc->depth - 1 - i;
+
+	if (i >= sc->depth)
+		return 1;
+	if (sc->t->f[k & (TRACE_MAX_DEPTH - 1)].fn == sc->fn) {
+		sc->found = k;
+		return 1;
+	}
+	return 0;
 }
 
 static __always_inline void enter(__u32 fn)
@@ -121,11 +168,11 @@ static __always_inline void enter(__u32 fn)
 		count(TRACE_STAT_TOO_DEEP);
 		return;
 	}
-	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
-		if (i >= d)
-			break;
-		if (t->f[i].fn == fn)
-			rec++;
+	{
+		struct scan sc = {.t = t, .fn = fn, .depth = d};
+
+		bpf_loop(TRACE_MAX_DEPTH, count_fn, &sc, 0);
+		rec = sc.found;
 	}
 	fr = &t->f[d & (TRACE_MAX_DEPTH - 1)];
 	fr->fn = fn;
@@ -202,18 +249,16 @@ static __always_inline bool leave(__u32 fn)
 		return true;
 	}
 	/* the innermost open call of fn */
-	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
-		if (i >= d)
-			break;
-		if (t->f[(d - 1 - i) & (TRACE_MAX_DEPTH - 1)].fn == fn) {
-			top = d - 1 - i;
-			break;
-		}
+	{
+		struct scan sc = {.t = t, .fn = fn, .depth = d, .found = TRACE_MAX_DEPTH};
+
+		bpf_loop(TRACE_MAX_DEPTH, find_fn, &sc, 0);
+		top = sc.found;
 	}
 	if (top >= TRACE_MAX_DEPTH)
 		return false;
-	for (__u32 i = top + 1; i < d && i < TRACE_MAX_DEPTH; i++)
-		count(TRACE_STAT_ABANDONED);
+	if (d > top + 1)
+		count_n(TRACE_STAT_ABANDONED, d - top - 1);
 	fr = &t->f[top & (TRACE_MAX_DEPTH - 1)];
 	t->depth = top;
 	dur = now > fr->ts ? now - fr->ts : 0;
@@ -365,11 +410,9 @@ int trace_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!t)
 		return 0;
-	for (__u32 i = 0; i < TRACE_MAX_DEPTH; i++) {
-		if (i >= t->depth)
-			break;
-		count(TRACE_STAT_THREAD_EXIT);
-	}
+	if (t->depth)
+		count_n(TRACE_STAT_THREAD_EXIT,
+			t->depth < TRACE_MAX_DEPTH ? t->depth : TRACE_MAX_DEPTH);
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }

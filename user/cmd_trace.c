@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -294,9 +295,15 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 
 /* ---------------------------------------------------------------- attaching */
 
+/*
+ * What is attached: libbpf's links (USDT probes, tracepoints), and the
+ * descriptors of uprobe_multi links, which libbpf 1.1 does not know.
+ */
 struct links {
 	struct bpf_link **l;
 	size_t n, cap;
+	int *fds;
+	size_t nfds, fcap;
 };
 
 static int links__add(struct links *ls, struct bpf_link *l)
@@ -316,29 +323,123 @@ static int links__add(struct links *ls, struct bpf_link *l)
 	return 0;
 }
 
+static int links__add_fd(struct links *ls, int fd)
+{
+	if (ls->nfds == ls->fcap) {
+		size_t cap = ls->fcap ? ls->fcap * 2 : 16;
+		int *n = realloc(ls->fds, cap * sizeof(*n));
+
+		if (!n) {
+			close(fd);
+			return -ENOMEM;
+		}
+		ls->fds = n;
+		ls->fcap = cap;
+	}
+	ls->fds[ls->nfds++] = fd;
+	return 0;
+}
+
 static void links__destroy(struct links *ls)
 {
+	for (size_t i = 0; i < ls->nfds; i++)
+		close(ls->fds[i]);
 	for (size_t i = 0; i < ls->n; i++)
 		bpf_link__destroy(ls->l[i]);
 	free(ls->l);
+	free(ls->fds);
 	memset(ls, 0, sizeof(*ls));
 }
 
-/* One function's entry and return probes, for one process (or every one: pid -1). */
-static int attach_function(struct trace_bpf *skel, struct links *ls, int pid, const char *path,
-			   __u64 offset, __u32 id)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = id);
-	struct bpf_link *l;
+/*
+ * bpf(BPF_LINK_CREATE) of a uprobe_multi link (Linux 6.6): the layout of
+ * union bpf_attr's link_create for it, as the kernel's uapi defines it.
+ */
+#define ATTACH_UPROBE_MULTI 48	      /* BPF_TRACE_UPROBE_MULTI */
+#define UPROBE_MULTI_RETURN (1U << 0) /* BPF_F_UPROBE_MULTI_RETURN */
 
-	l = bpf_program__attach_uprobe_opts(skel->progs.trace_entry, pid, path, offset, &o);
-	if (!l || links__add(ls, l))
-		return -errno;
-	o.retprobe = true;
-	l = bpf_program__attach_uprobe_opts(skel->progs.trace_return, pid, path, offset, &o);
-	if (!l || links__add(ls, l))
-		return -errno;
-	return 0;
+struct uprobe_multi_attr {
+	__u32 prog_fd;
+	__u32 target_fd;
+	__u32 attach_type;
+	__u32 flags;
+	__u64 path;
+	__u64 offsets;
+	__u64 ref_ctr_offsets;
+	__u64 cookies;
+	__u32 cnt;
+	__u32 mflags;
+	__u32 pid;
+	__u32 pad;
+};
+
+/* One link for cnt functions of one file: the kernel registers them together. */
+static int uprobe_multi(struct bpf_program *prog, const char *path, const __u64 *offsets,
+			const __u64 *cookies, __u32 cnt, int pid, bool ret)
+{
+	struct uprobe_multi_attr at = {
+		.prog_fd = bpf_program__fd(prog),
+		.attach_type = ATTACH_UPROBE_MULTI,
+		.path = (__u64)(unsigned long)path,
+		.offsets = (__u64)(unsigned long)offsets,
+		.cookies = (__u64)(unsigned long)cookies,
+		.cnt = cnt,
+		.mflags = ret ? UPROBE_MULTI_RETURN : 0,
+		.pid = pid > 0 ? pid : 0,
+	};
+	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, &at, sizeof(at));
+
+	return fd < 0 ? -errno : fd;
+}
+
+struct fn_batch {
+	struct trace_bpf *skel;
+	struct links *ls;
+	const char *path;
+	__u64 *offsets, *cookies;
+	int pid;
+	size_t refused;		   /* functions the kernel would not probe */
+	const char *first_refused; /* the first of them, for the message */
+	const struct probe_set *ps;
+	bool *skip; /* by function: refused */
+};
+
+/*
+ * Entry and return probes on functions [lo, hi) of the batch. A function
+ * the kernel cannot probe (an instruction uprobes refuse) fails the whole
+ * link: halve until it is found, and leave it out.
+ */
+static int attach_range(struct fn_batch *b, size_t lo, size_t hi)
+{
+	int fd, rfd, err;
+	size_t mid;
+
+	if (lo >= hi)
+		return 0;
+	fd = uprobe_multi(b->skel->progs.trace_entry, b->path, b->offsets + lo, b->cookies + lo,
+			  hi - lo, b->pid, false);
+	if (fd >= 0) {
+		rfd = uprobe_multi(b->skel->progs.trace_return, b->path, b->offsets + lo,
+				   b->cookies + lo, hi - lo, b->pid, true);
+		if (rfd < 0) {
+			close(fd);
+			return rfd;
+		}
+		err = links__add_fd(b->ls, fd);
+		return err ? err : links__add_fd(b->ls, rfd);
+	}
+	if (fd != -524 /* ENOTSUPP */ && fd != -EINVAL)
+		return fd;
+	if (hi - lo == 1) {
+		if (!b->refused++ && b->ps)
+			b->first_refused = b->ps->fns[b->cookies[lo]].name;
+		if (b->skip)
+			b->skip[b->cookies[lo]] = true;
+		return 0;
+	}
+	mid = lo + (hi - lo) / 2;
+	err = attach_range(b, lo, mid);
+	return err ? err : attach_range(b, mid, hi);
 }
 
 static int attach_usdt(struct bpf_program *prog, struct links *ls, int pid, const char *path,
@@ -417,13 +518,23 @@ static double calibrate(struct trace_bpf *skel, __u32 calib_fn)
 	double bare, probed;
 	__u64 off = 0;
 
-	if (own_offset((const void *)vigil_trace_calibrate, &off) ||
-	    attach_function(skel, &ls, getpid(), "/proc/self/exe", off, calib_fn)) {
+	struct fn_batch b = {.skel = skel, .ls = &ls, .path = "/proc/self/exe", .pid = getpid()};
+	__u64 cookie = calib_fn;
+	int err;
+
+	err = own_offset((const void *)vigil_trace_calibrate, &off);
+	b.offsets = &off;
+	b.cookies = &cookie;
+	if (!err)
+		err = attach_range(&b, 0, 1);
+	if (err || b.refused || !ls.nfds) {
 		links__destroy(&ls);
-		vigil_info(1, "trace: could not time a probed call: %s", strerror(errno));
+		vigil_info(1, "trace: could not time a probed call: %s", strerror(-err));
 		return 0;
 	}
+	skel->bss->armed = 1;
 	probed = time_calls();
+	skel->bss->armed = 0;
 	links__destroy(&ls);
 	bare = time_calls();
 	return probed > bare ? probed - bare : 0;
@@ -445,9 +556,11 @@ static int zero_counters(struct trace_bpf *skel)
 
 /* Every probe, for each of pids (none: every process). */
 static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids, int npids,
-		      const struct probe_set *ps, const char *py_path)
+		      const struct probe_set *ps, const char *py_path, bool *skip, size_t *refused,
+		      const char **first_refused)
 {
 	int n = npids ? npids : 1;
+	__u64 *offsets = NULL, *cookies = NULL;
 	struct bpf_link *l;
 	int err = 0;
 
@@ -461,25 +574,66 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 		vigil_err("trace: cannot attach raw_tp/sched_process_exit: %s", strerror(errno));
 		return -1;
 	}
+	/* functions: one pair of links per file and process */
+	offsets = calloc(ps->n + 1, sizeof(*offsets));
+	cookies = calloc(ps->n + 1, sizeof(*cookies));
+	if (!offsets || !cookies)
+		goto nomem;
+	for (size_t i = 0; i < ps->n; i++) {
+		const struct probe_fn *p = &ps->fns[i];
+		struct fn_batch bt = {.skel = skel,
+				      .ls = ls,
+				      .path = p->path,
+				      .offsets = offsets,
+				      .cookies = cookies,
+				      .ps = ps,
+				      .skip = skip};
+		size_t cnt = 0, before = 0;
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = ps->fns[j].kind == PROBE_UPROBE && !strcmp(ps->fns[j].path, p->path);
+		if (p->kind != PROBE_UPROBE || seen)
+			continue;
+		for (size_t j = i; j < ps->n; j++) {
+			if (ps->fns[j].kind != PROBE_UPROBE || strcmp(ps->fns[j].path, p->path))
+				continue;
+			offsets[cnt] = ps->fns[j].offset;
+			cookies[cnt++] = j;
+		}
+		for (int k = 0; k < n; k++) {
+			bt.pid = npids ? pids[k] : -1;
+			before = bt.refused;
+			err = attach_range(&bt, 0, cnt);
+			if (err) {
+				vigil_err("trace: cannot attach to %zu functions in %s%s: %s", cnt,
+					  p->file, bt.pid > 0 ? "" : " (every process)",
+					  strerror(-err));
+				goto fail;
+			}
+			if (k)
+				bt.refused = before; /* the same functions, counted once */
+		}
+		*refused += bt.refused;
+		if (bt.refused && !*first_refused)
+			*first_refused = bt.first_refused;
+		vigil_info(1, "trace: %zu functions in %s: attached", cnt - bt.refused, p->file);
+	}
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct probe_fn *p = &ps->fns[i];
 
-		for (int k = 0; k < n; k++) {
+		for (int k = 0; p->kind == PROBE_USDT && k < n; k++) {
 			int pid = npids ? pids[k] : -1;
 
-			if (p->kind == PROBE_UPROBE)
-				err = attach_function(skel, ls, pid, p->path, p->offset, i);
-			else
-				err = attach_usdt(skel->progs.trace_point, ls, pid, p->path,
-						  p->provider, p->usdt_name, i);
+			err = attach_usdt(skel->progs.trace_point, ls, pid, p->path, p->provider,
+					  p->usdt_name, i);
 			if (err) {
 				vigil_err("trace: cannot attach to %s in %s%s: %s", p->name,
 					  p->file, pid > 0 ? "" : " (every process)",
 					  strerror(-err));
-				return -1;
+				goto fail;
 			}
 		}
-		vigil_info(2, "trace: attached to %s in %s", p->name, p->file);
 	}
 	for (int k = 0; py_path && k < n; k++) {
 		int pid = npids ? pids[k] : -1;
@@ -493,12 +647,18 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 			vigil_err("trace: --python: cannot attach to python:function__entry and "
 				  "function__return in %s: %s",
 				  py_path, strerror(-err));
-			return -1;
+			goto fail;
 		}
 	}
-	vigil_info(1, "trace: attached %zu probes%s", ls->n - 2,
-		   py_path ? ", with Python's function__entry and function__return" : "");
+	free(offsets);
+	free(cookies);
 	return 0;
+nomem:
+	vigil_err("trace: out of memory");
+fail:
+	free(offsets);
+	free(cookies);
+	return -1;
 }
 
 /* ---------------------------------------------------------------- running */
@@ -617,8 +777,8 @@ static char *shown_name(const struct probe_set *ps, const struct probe_fn *p)
 _Static_assert(sizeof(struct trace_thread) <= sizeof(struct trace_row),
 	       "read_result() reads threads into a row's buffer");
 
-static int read_result(struct trace_bpf *skel, const struct probe_set *ps, bool python,
-		       const char *py_file, struct result *res)
+static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const bool *skip,
+		       bool python, const char *py_file, struct result *res)
 {
 	int rfd = bpf_map__fd(skel->maps.rows), efd = bpf_map__fd(skel->maps.edges);
 	int pfd = bpf_map__fd(skel->maps.py_fns), tfd = bpf_map__fd(skel->maps.threads);
@@ -632,6 +792,8 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, bool 
 	if (!r)
 		return -ENOMEM;
 	for (__u32 i = 0; i < ps->n; i++) {
+		if (skip[i])
+			continue;
 		memset(r, 0, sizeof(*r));
 		bpf_map_lookup_elem(rfd, &i, r);
 		if (ps->fns[i].kind == PROBE_USDT)
@@ -768,9 +930,11 @@ static const char *id_name(const struct result *res, __u32 id)
 }
 
 /* pstats' form: "6/1" for six calls of which one was not recursive. */
-static void calls_text(const struct trace_row *r, char *buf, size_t len)
+static void calls_text(const struct fn_row *fn, char *buf, size_t len)
 {
-	if (r->prim != r->calls)
+	const struct trace_row *r = &fn->r;
+
+	if (fn->kind != PROBE_USDT && r->prim != r->calls)
 		snprintf(buf, len, "%llu/%llu", (unsigned long long)(r->calls + r->untimed),
 			 (unsigned long long)(r->prim + r->untimed));
 	else
@@ -782,7 +946,7 @@ static void write_row(FILE *f, const struct fn_row *fn, bool hist)
 	const struct trace_row *r = &fn->r;
 	char calls[48];
 
-	calls_text(r, calls, sizeof(calls));
+	calls_text(fn, calls, sizeof(calls));
 	if (fn->kind == PROBE_USDT || !r->calls) {
 		fprintf(f, "%13s %11s %11s %11s %11s %10s %10s %9s %9s %9s %9s %9s  %s\n", calls,
 			"-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", fn->name);
@@ -912,7 +1076,9 @@ static int write_json(FILE *f, const struct trace_args *a, const struct result *
 		json_object_object_add(o, "calls", json_object_new_int64(r->calls + r->untimed));
 		json_object_object_add(o, "timed_calls", json_object_new_int64(r->calls));
 		json_object_object_add(o, "primitive_calls",
-				       json_object_new_int64(r->prim + r->untimed));
+				       json_object_new_int64(fn->kind == PROBE_USDT
+								     ? r->calls
+								     : r->prim + r->untimed));
 		json_object_object_add(o, "tottime_us", jdouble(r->self_ns / 1e3));
 		json_object_object_add(o, "cumtime_us", jdouble(r->cum_ns / 1e3));
 		json_object_object_add(o, "tottime_percall_us",
@@ -1050,7 +1216,9 @@ int cmd_trace(int argc, char **argv)
 	char what[256], cmd_path[PATH_MAX], py_path[PATH_MAX], py_file[PATH_MAX];
 	struct probe_where w;
 	sigset_t stop_sigs;
-	size_t nfn;
+	size_t nfn, refused = 0;
+	const char *first_refused = NULL;
+	bool *skip = NULL;
 	int ret, err, status = 0;
 
 	target__block_stop_signals(&a.target, &stop_sigs);
@@ -1118,6 +1286,8 @@ int cmd_trace(int argc, char **argv)
 	skel->rodata->first_py_fn = nfn + 1;
 	skel->rodata->max_fn = nfn + 1 + (a.python ? PY_MAX_FN : 0);
 	bpf_map__set_max_entries(skel->maps.rows, skel->rodata->max_fn);
+	bpf_program__set_expected_attach_type(skel->progs.trace_entry, ATTACH_UPROBE_MULTI);
+	bpf_program__set_expected_attach_type(skel->progs.trace_return, ATTACH_UPROBE_MULTI);
 	err = trace_bpf__load(skel);
 	if (err) {
 		vigil_err("trace: failed to load BPF programs: %s (-vv shows libbpf's log)",
@@ -1139,15 +1309,34 @@ int cmd_trace(int argc, char **argv)
 		goto cleanup;
 	vigil_info(1, "trace: a traced call costs %.1f us here (measured)", res.cost_ns / 1e3);
 	/* a command is traced by its pid: the probes are in place for its exec */
-	if (attach_all(skel, &ls, a.command ? &a.target.child : a.target.pids,
-		       a.command ? 1 : a.target.npids, &ps, a.python ? py_path : NULL))
+	skip = calloc(ps.n + 1, sizeof(*skip));
+	if (!skip) {
+		vigil_err("trace: out of memory");
 		goto cleanup;
+	}
+	if (attach_all(skel, &ls, a.command ? &a.target.child : a.target.pids,
+		       a.command ? 1 : a.target.npids, &ps, a.python ? py_path : NULL, skip,
+		       &refused, &first_refused))
+		goto cleanup;
+	if (refused && refused == ps.n && !a.python) {
+		vigil_err(
+			"trace: the kernel refuses to probe %s%s: uprobes cannot be placed on its "
+			"first instruction",
+			first_refused, refused > 1 ? " and every other function matched" : "");
+		goto cleanup;
+	}
+	if (refused)
+		vigil_err("trace: %zu of the %zu functions matched could not be probed (uprobes "
+			  "refuse their first instruction), such as %s: they are left out",
+			  refused, ps.n, first_refused);
+	skel->bss->armed = 1;
 	if (a.command && target__release(&a.target, a.command[0]))
 		goto cleanup;
 	res.elapsed_s = run(skel, &a, &stop_sigs, res.cost_ns);
+	skel->bss->armed = 0;
 	links__destroy(&ls);
 
-	if (read_result(skel, &ps, a.python, a.python ? py_file : NULL, &res)) {
+	if (read_result(skel, &ps, skip, a.python, a.python ? py_file : NULL, &res)) {
 		vigil_err("trace: out of memory");
 		goto cleanup;
 	}
@@ -1168,6 +1357,7 @@ cleanup:
 	trace_bpf__destroy(skel);
 	result__free(&res);
 	probes__free(&ps);
+	free(skip);
 	outfile__abort(&out);
 	return ret == EXIT_OK && a.command ? status : ret;
 }
