@@ -55,3 +55,27 @@ $(OUT)/workloads/latelib: tests/workloads/lib/latelib.c tests/workloads/lifecycl
 	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -ldl
 
 WORK_EXTRA += $(OUT)/workloads/latelib
+
+# For vigil trace: libtick.so, whose lib_tick() tick_caller calls K times
+# (two callers at once, one traced with -p), found through $ORIGIN.
+$(OUT)/workloads/libtick.so: tests/workloads/lib/tick.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) -fPIC -shared $< -o $@
+
+$(OUT)/workloads/tick_caller: tests/workloads/lib/tick_caller.c \
+			      $(OUT)/workloads/libtick.so | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -L$(OUT)/workloads -ltick -Wl,-rpath,'$$ORIGIN'
+
+WORK_EXTRA += $(OUT)/workloads/libtick.so $(OUT)/workloads/tick_caller
+
+# USDT probes from sys/sdt.h (systemtap-sdt-dev): vtest:tick without a
+# semaphore and vtest:tock with one. sys/sdt.h gives semaphores to all the
+# probes of a translation unit or to none, hence two files.
+USDT_SRCS := tests/workloads/usdt/usdt_prog.c tests/workloads/usdt/tick.c
+
+$(OUT)/workloads/usdt_prog: $(USDT_SRCS) tests/workloads/usdt/usdt_prog.h | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(WORK_CFLAGS) $(USDT_SRCS) -o $@
+
+WORK_EXTRA += $(OUT)/workloads/usdt_prog
