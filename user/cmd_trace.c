@@ -89,6 +89,7 @@ struct fn_row {
 	bool python;
 	char *name; /* as shown */
 	const char *file;
+	char *py_file; /* a Python function's .py file: file points here */
 	struct trace_row r;
 	double p50, p90, p99; /* ns */
 };
@@ -650,6 +651,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 			goto fail;
 		}
 	}
+	vigil_info(1, "trace: attached to %zu functions and USDT probes%s", ps->n - *refused,
+		   py_path ? ", and to Python's function__entry and function__return" : "");
 	free(offsets);
 	free(cookies);
 	return 0;
@@ -813,6 +816,10 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 		res->half_hits += r->untimed;
 		if (add_fn(res, &cap, id, PROBE_UPROBE, true, py_name(&pk), py_file, r))
 			goto out;
+		res->fns[res->nfns - 1].py_file = strdup(pk.file);
+		if (!res->fns[res->nfns - 1].py_file)
+			goto out;
+		res->fns[res->nfns - 1].file = res->fns[res->nfns - 1].py_file;
 	}
 	while (!bpf_map_get_next_key(efd, eprev, &ek)) {
 		struct edge_row *e;
@@ -827,6 +834,9 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 			res->edges = n;
 			ecap = c;
 		}
+		/* the calibration's calls are vigil's own */
+		if (ek.callee == ps->n || ek.caller == ps->n)
+			continue;
 		e = &res->edges[res->nedges];
 		e->caller = ek.caller;
 		e->callee = ek.callee;
@@ -851,8 +861,10 @@ out:
 
 static void result__free(struct result *res)
 {
-	for (size_t i = 0; i < res->nfns; i++)
+	for (size_t i = 0; i < res->nfns; i++) {
 		free(res->fns[i].name);
+		free(res->fns[i].py_file);
+	}
 	free(res->fns);
 	free(res->edges);
 	memset(res, 0, sizeof(*res));
