@@ -878,7 +878,7 @@ static double key_value(const struct fn_row *f, enum sort_key k)
 
 	switch (k) {
 	case SORT_CALLS:
-		return r->calls;
+		return r->calls + r->untimed;
 	case SORT_TOTTIME:
 		return r->self_ns;
 	case SORT_CUMTIME:
@@ -920,8 +920,8 @@ static int cmp_fn(const void *a, const void *b)
 		vy = key_value(y, sort_by);
 		if (vx != vy)
 			return vx > vy ? -1 : 1;
-		if (x->r.calls != y->r.calls)
-			return x->r.calls > y->r.calls ? -1 : 1;
+		if (x->r.calls + x->r.untimed != y->r.calls + y->r.untimed)
+			return x->r.calls + x->r.untimed > y->r.calls + y->r.untimed ? -1 : 1;
 	}
 	return strcmp(x->name, y->name);
 }
@@ -1188,8 +1188,8 @@ static void warn_overhead(const struct trace_args *a, const struct result *res)
 	const struct fn_row *most = NULL;
 	double pct;
 
-	if (res->elapsed_s <= 0)
-		return;
+	if (res->elapsed_s < 1)
+		return; /* a run this short says little about a rate */
 	pct = res->overhead_ns / 1e9 / res->elapsed_s * 100;
 	if (pct <= a->max_overhead)
 		return;
