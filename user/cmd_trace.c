@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -555,6 +558,42 @@ static int zero_counters(struct trace_bpf *skel)
 	return 0;
 }
 
+/*
+ * Which of the batch's functions the kernel refuses to probe, marked in
+ * b->skip. The kernel reads a function's first instruction when it first
+ * places the probe in a process that maps the file: for a command not yet
+ * started, or a library not yet loaded, that is later, and a refusal then
+ * is silent. So vigil maps the file itself, probes it in its own process,
+ * and removes those probes; a mapping it never runs.
+ */
+static int find_refused(struct fn_batch *b, size_t cnt)
+{
+	struct links tmp = {};
+	struct fn_batch v = *b;
+	struct stat st;
+	void *map = MAP_FAILED;
+	int fd, err;
+
+	fd = open(b->path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && !fstat(fd, &st) && st.st_size > 0)
+		map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	v.ls = &tmp;
+	v.pid = getpid();
+	err = attach_range(&v, 0, cnt);
+	links__destroy(&tmp);
+	munmap(map, st.st_size);
+	close(fd);
+	b->refused = v.refused;
+	b->first_refused = v.first_refused;
+	return err;
+}
+
 /* Every probe, for each of pids (none: every process). */
 static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids, int npids,
 		      const struct probe_set *ps, const char *py_path, bool *skip, size_t *refused,
@@ -589,7 +628,7 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 				      .cookies = cookies,
 				      .ps = ps,
 				      .skip = skip};
-		size_t cnt = 0, before = 0;
+		size_t cnt = 0;
 		bool seen = false;
 
 		for (size_t j = 0; j < i && !seen; j++)
@@ -602,9 +641,22 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 			offsets[cnt] = ps->fns[j].offset;
 			cookies[cnt++] = j;
 		}
-		for (int k = 0; k < n; k++) {
+		err = find_refused(&bt, cnt);
+		if (err) {
+			vigil_err("trace: cannot probe %s: %s", p->file, strerror(-err));
+			goto fail;
+		}
+		*refused += bt.refused;
+		if (bt.refused && !*first_refused)
+			*first_refused = bt.first_refused;
+		for (size_t j = 0, k = 0; j < cnt; j++)
+			if (!skip[cookies[j]]) {
+				offsets[k] = offsets[j];
+				cookies[k++] = cookies[j];
+			}
+		cnt -= bt.refused;
+		for (int k = 0; k < n && cnt; k++) {
 			bt.pid = npids ? pids[k] : -1;
-			before = bt.refused;
 			err = attach_range(&bt, 0, cnt);
 			if (err) {
 				vigil_err("trace: cannot attach to %zu functions in %s%s: %s", cnt,
@@ -612,13 +664,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 					  strerror(-err));
 				goto fail;
 			}
-			if (k)
-				bt.refused = before; /* the same functions, counted once */
 		}
-		*refused += bt.refused;
-		if (bt.refused && !*first_refused)
-			*first_refused = bt.first_refused;
-		vigil_info(1, "trace: %zu functions in %s: attached", cnt - bt.refused, p->file);
+		vigil_info(1, "trace: %zu functions in %s: attached", cnt, p->file);
 	}
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct probe_fn *p = &ps->fns[i];

@@ -21,6 +21,10 @@
 //                       calls pthread_exit() inside; once it is joined,
 //                       main calls g() 3 times.
 //
+// trap_point() is never called: it begins with an int3, an instruction
+// the kernel will not put a uprobe on, for the tests of an attach that
+// fails after others have succeeded.
+//
 // Ground truth, on stdout when the mode is done, one line per function:
 //
 //   TRUTH name=NAME calls=N [returns=N] [wall_us=N cpu_us=N]
@@ -110,6 +114,19 @@ TRACED int rec(int n)
 	rec_wall_ns[DEPTH - n] += clock_ns(CLOCK_MONOTONIC) - t0;
 	return r + 1; /* work after the call: never a tail call */
 }
+
+/*
+ * trap_point(), never called, begins with an int3, which the kernel
+ * refuses to put a uprobe on: attaching to it fails once a process maps
+ * the program (after the other probes of the run are attached).
+ */
+__asm__(".text\n"
+	".globl trap_point\n"
+	".type trap_point, @function\n"
+	"trap_point:\n"
+	"\tint3\n"
+	"\tret\n"
+	".size trap_point, .-trap_point\n");
 
 static jmp_buf outer_env;
 
