@@ -1250,18 +1250,18 @@ static void warn_overhead(const struct trace_args *a, const struct result *res)
 		  most ? most->name : "", most ? "" : "");
 }
 
-/* Enough descriptors for two perf events per function and target. */
-static int raise_fd_limit(size_t need)
+/*
+ * Each file and process takes two links, each USDT probe one per site and
+ * process: with many targets that passes the usual soft limit of 1024.
+ */
+static void raise_fd_limit(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl))
-		return 0;
-	if (rl.rlim_cur >= need + 64)
-		return 0;
-	rl.rlim_cur = rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	return rl.rlim_cur >= need + 64 ? 0 : -EMFILE;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 }
 
 int cmd_trace(int argc, char **argv)
@@ -1319,12 +1319,7 @@ int cmd_trace(int argc, char **argv)
 		goto cleanup;
 	}
 	ret = EXIT_RUNTIME;
-	if (raise_fd_limit(2 * (nfn + 2) * (a.target.npids ? a.target.npids : 1))) {
-		vigil_err(
-			"trace: %zu functions need %zu open files, more than RLIMIT_NOFILE allows",
-			nfn, 2 * nfn * (a.target.npids ? a.target.npids : 1));
-		goto cleanup;
-	}
+	raise_fd_limit();
 	if (outfile__open(&out, a.output))
 		goto cleanup;
 	if (a.command) {
