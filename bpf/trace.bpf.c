@@ -146,6 +146,42 @@ static long find_fn(__u32 i, void *arg)
 	return 0;
 }
 
+/* A call counted, never to be timed: its return will not be seen. */
+static __always_inline void untimed(__u32 fn, bool prim)
+{
+	struct trace_row *r = bpf_map_lookup_elem(&rows, &fn);
+
+	if (!r)
+		return;
+	__sync_fetch_and_add(&r->untimed, 1);
+	if (prim)
+		__sync_fetch_and_add(&r->untimed_prim, 1);
+}
+
+/* Frames [from, depth) of the thread are open calls whose return will not come. */
+struct drop {
+	struct trace_thread *t;
+	__u32 from, depth;
+};
+
+static long drop_frame(__u32 i, void *arg)
+{
+	struct drop *dr = arg;
+	__u32 k = dr->from + i;
+
+	if (k >= dr->depth || k >= TRACE_MAX_DEPTH)
+		return 1;
+	untimed(dr->t->f[k & (TRACE_MAX_DEPTH - 1)].fn, !dr->t->f[k & (TRACE_MAX_DEPTH - 1)].rec);
+	return 0;
+}
+
+static __always_inline void drop_frames(struct trace_thread *t, __u32 from, __u32 depth)
+{
+	struct drop dr = {.t = t, .from = from, .depth = depth};
+
+	bpf_loop(TRACE_MAX_DEPTH, drop_frame, &dr, 0);
+}
+
 static __always_inline void enter(__u32 fn)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), d, rec = 0;
@@ -163,16 +199,21 @@ static __always_inline void enter(__u32 fn)
 		}
 	}
 	d = t->depth;
-	if (d >= TRACE_MAX_DEPTH) {
-		t->depth = d + 1;
-		count(TRACE_STAT_TOO_DEEP);
-		return;
-	}
 	{
 		struct scan sc = {.t = t, .fn = fn, .depth = d};
 
 		bpf_loop(TRACE_MAX_DEPTH, count_fn, &sc, 0);
 		rec = sc.found;
+	}
+	/*
+	 * The kernel hijacks at most 64 returns of a thread at once
+	 * (MAX_URETPROBE_DEPTH): a call deeper than that never returns to a
+	 * probe. It is counted, not timed, and not kept.
+	 */
+	if (d >= TRACE_MAX_DEPTH) {
+		count(TRACE_STAT_TOO_DEEP);
+		untimed(fn, !rec);
+		return;
 	}
 	fr = &t->f[d & (TRACE_MAX_DEPTH - 1)];
 	fr->fn = fn;
@@ -243,11 +284,6 @@ static __always_inline bool leave(__u32 fn)
 	if (!t || !t->depth)
 		return false;
 	d = t->depth;
-	if (d > TRACE_MAX_DEPTH) {
-		/* not kept, so not checked: the innermost open call is taken to be fn's */
-		t->depth = d - 1;
-		return true;
-	}
 	/* the innermost open call of fn */
 	{
 		struct scan sc = {.t = t, .fn = fn, .depth = d, .found = TRACE_MAX_DEPTH};
@@ -257,8 +293,10 @@ static __always_inline bool leave(__u32 fn)
 	}
 	if (top >= TRACE_MAX_DEPTH)
 		return false;
-	if (d > top + 1)
+	if (d > top + 1) {
 		count_n(TRACE_STAT_ABANDONED, d - top - 1);
+		drop_frames(t, top + 1, d);
+	}
 	fr = &t->f[top & (TRACE_MAX_DEPTH - 1)];
 	t->depth = top;
 	dur = now > fr->ts ? now - fr->ts : 0;
@@ -367,7 +405,6 @@ int trace_py_entry(struct pt_regs *ctx)
 SEC("usdt")
 int trace_py_return(struct pt_regs *ctx)
 {
-	struct trace_row *r;
 	__u32 fn;
 
 	if (!wanted(TRACE_ROOT))
@@ -376,9 +413,7 @@ int trace_py_return(struct pt_regs *ctx)
 	if (fn == TRACE_ROOT || leave(fn))
 		return 0;
 	count(TRACE_STAT_HITS);
-	r = bpf_map_lookup_elem(&rows, &fn);
-	if (r)
-		__sync_fetch_and_add(&r->untimed, 1);
+	untimed(fn, true);
 	return 0;
 }
 /* The time a thread with open calls spends switched out is not CPU time. */
@@ -410,9 +445,10 @@ int trace_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!t)
 		return 0;
-	if (t->depth)
-		count_n(TRACE_STAT_THREAD_EXIT,
-			t->depth < TRACE_MAX_DEPTH ? t->depth : TRACE_MAX_DEPTH);
+	if (t->depth) {
+		count_n(TRACE_STAT_THREAD_EXIT, t->depth);
+		drop_frames(t, 0, t->depth);
+	}
 	bpf_map_delete_elem(&threads, &tid);
 	return 0;
 }

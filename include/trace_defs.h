@@ -11,7 +11,7 @@
  */
 #define TRACE_MAX_FN	 8192	     /* the rows map is sized to what is probed */
 #define TRACE_ROOT	 0xffffffffu /* the caller of a call with no traced caller */
-#define TRACE_MAX_DEPTH	 64	     /* open calls kept per thread; deeper ones not timed */
+#define TRACE_MAX_DEPTH	 64	     /* open calls kept per thread, the kernel's own limit */
 #define TRACE_DEPTHS	 8	     /* recursion levels with their own totals */
 #define TRACE_PY_FILE	 160
 #define TRACE_PY_NAME	 64
@@ -20,7 +20,9 @@
 /* One function's row. Times are in ns, of calls that returned. */
 struct trace_row {
 	__u64 calls;	/* timed: entry and return seen */
-	__u64 untimed;	/* Python calls seen at their return only (no entry probe fired) */
+	__u64 untimed;	/* counted, not timed: Python calls seen at their return only, and
+			 * calls too deep, unwound past, or open when their thread exited */
+	__u64 untimed_prim; /* of those, not recursive (Python's: not known, so counted here) */
 	__u64 prim;	/* calls with no call of the same function open below them */
 	__u64 self_ns;	/* tottime: minus the time in traced callees */
 	__u64 cum_ns;	/* cumtime: of primitive calls, callees included */
@@ -56,7 +58,7 @@ struct trace_frame {
 
 /* A thread's open calls, innermost last. */
 struct trace_thread {
-	__u32 depth; /* open calls, also those beyond TRACE_MAX_DEPTH */
+	__u32 depth; /* open calls, at most TRACE_MAX_DEPTH */
 	__u32 pad;
 	__u64 off_ns; /* time switched out while calls were open */
 	__u64 out_ts; /* when it was switched out, 0 while running */
@@ -78,7 +80,7 @@ enum trace_stat {
 	TRACE_STAT_UNMATCHED_RET,  /* returns with no open call: begun before attach */
 	TRACE_STAT_ABANDONED,	   /* open calls unwound past (longjmp, exceptions) */
 	TRACE_STAT_THREAD_EXIT,	   /* open calls of a thread that exited */
-	TRACE_STAT_TOO_DEEP,	   /* calls opened beyond TRACE_MAX_DEPTH */
+	TRACE_STAT_TOO_DEEP,	   /* calls entered with TRACE_MAX_DEPTH calls open */
 	TRACE_STAT_THREADS_FULL,   /* calls of threads with no room to be followed */
 	TRACE_STAT_FUNCTIONS_FULL, /* Python calls of functions beyond TRACE_MAX_FN */
 	TRACE_STAT_EDGES_FULL,	   /* returns whose caller edge had no room */

@@ -90,7 +90,8 @@ struct fn_row {
 	__u32 id;
 	enum probe_kind kind;
 	bool python;
-	char *name; /* as shown */
+	bool stepped; /* its first instruction is single-stepped: a dearer probe */
+	char *name;   /* as shown */
 	const char *file;
 	char *py_file; /* a Python function's .py file: file points here */
 	struct trace_row r;
@@ -109,8 +110,10 @@ struct result {
 	size_t nedges;
 	__u64 stat[TRACE_STAT_MAX];
 	__u64 in_progress;
-	double elapsed_s, cost_ns, overhead_ns;
-	__u64 half_hits; /* one probe, not two: USDT points, Python returns without entry */
+	double elapsed_s, overhead_ns;
+	double cost_ns;	     /* a traced call, its first instruction emulated */
+	double cost_step_ns; /* one whose first instruction is single-stepped */
+	__u64 stepped_hits;  /* calls of functions of the second kind */
 };
 
 static void usage(FILE *f)
@@ -288,6 +291,13 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 		vigil_err("trace: give either -p or a command, not both");
 		return EXIT_USAGE;
 	}
+	/* a pid given twice is one target: its probes must not be attached twice */
+	for (int i = 0, k; i < a->target.npids; i++) {
+		for (k = 0; k < i && a->target.pids[k] != a->target.pids[i]; k++)
+			;
+		if (k < i)
+			a->target.pids[i--] = a->target.pids[--a->target.npids];
+	}
 	if (a->output && !a->output[0]) {
 		vigil_err("trace: -o: empty file name");
 		return EXIT_USAGE;
@@ -457,12 +467,44 @@ static int attach_usdt(struct bpf_program *prog, struct links *ls, int pid, cons
 	return 0;
 }
 
-/* The function the calibration times; vigil's own, probed for a moment at start. */
+/*
+ * The function the calibration times; vigil's own, probed for a moment at
+ * start. It opens with push %rbp, as code built with frame pointers does,
+ * an instruction the kernel emulates: the common case. A function whose
+ * first instruction the kernel must single-step costs one trap more.
+ */
+int vigil_trace_calibrate(int x);
+int vigil_trace_calibrate_step(int x);
+#ifdef __x86_64__
+__asm__(".text\n"
+	".globl vigil_trace_calibrate\n"
+	".type vigil_trace_calibrate, @function\n"
+	"vigil_trace_calibrate:\n"
+	"	push %rbp\n"
+	"	mov %rsp, %rbp\n"
+	"	lea 1(%rdi), %eax\n"
+	"	pop %rbp\n"
+	"	ret\n"
+	".size vigil_trace_calibrate, .-vigil_trace_calibrate\n"
+	".globl vigil_trace_calibrate_step\n"
+	".type vigil_trace_calibrate_step, @function\n"
+	"vigil_trace_calibrate_step:\n"
+	"	lea 1(%rdi), %eax\n"
+	"	ret\n"
+	".size vigil_trace_calibrate_step, .-vigil_trace_calibrate_step\n");
+#else
 __attribute__((noinline)) int vigil_trace_calibrate(int x)
 {
 	__asm__ volatile("" : "+r"(x));
 	return x + 1;
 }
+
+__attribute__((noinline)) int vigil_trace_calibrate_step(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 2;
+}
+#endif
 
 /* Where vigil_trace_calibrate is in vigil's own file, from /proc/self/maps. */
 static int own_offset(const void *addr, __u64 *off)
@@ -495,7 +537,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The median ns per call of CALIB_CALLS calls of vigil_trace_calibrate. */
-static double time_calls(void)
+static double time_calls(int (*fn)(int))
 {
 	double t[CALIB_ROUNDS];
 	volatile int sink = 0;
@@ -504,29 +546,23 @@ static double time_calls(void)
 		unsigned long long t0 = now_ns();
 
 		for (int i = 0; i < CALIB_CALLS; i++)
-			sink = vigil_trace_calibrate(sink);
+			sink = fn(sink);
 		t[r] = (double)(now_ns() - t0) / CALIB_CALLS;
 	}
 	qsort(t, CALIB_ROUNDS, sizeof(t[0]), cmp_double);
 	return t[CALIB_ROUNDS / 2];
 }
 
-/*
- * What one traced call costs the thread that makes it, on this machine
- * now: vigil calls a function of its own with the entry and return probes
- * on it, through the same programs, and without. In ns; 0 if it failed.
- */
-static double calibrate(struct trace_bpf *skel, __u32 calib_fn)
+/* What a traced call of fn costs, in ns; 0 if it could not be measured. */
+static double probe_cost(struct trace_bpf *skel, __u32 calib_fn, int (*fn)(int))
 {
 	struct links ls = {};
-	double bare, probed;
-	__u64 off = 0;
-
 	struct fn_batch b = {.skel = skel, .ls = &ls, .path = "/proc/self/exe", .pid = getpid()};
-	__u64 cookie = calib_fn;
+	__u64 off = 0, cookie = calib_fn;
+	double bare, probed;
 	int err;
 
-	err = own_offset((const void *)vigil_trace_calibrate, &off);
+	err = own_offset((const void *)fn, &off);
 	b.offsets = &off;
 	b.cookies = &cookie;
 	if (!err)
@@ -537,11 +573,25 @@ static double calibrate(struct trace_bpf *skel, __u32 calib_fn)
 		return 0;
 	}
 	skel->bss->armed = 1;
-	probed = time_calls();
+	probed = time_calls(fn);
 	skel->bss->armed = 0;
 	links__destroy(&ls);
-	bare = time_calls();
+	bare = time_calls(fn);
 	return probed > bare ? probed - bare : 0;
+}
+
+/*
+ * What one traced call costs the thread that makes it, on this machine
+ * now: vigil calls functions of its own with the entry and return probes
+ * on them, through the same programs, and without. One opens with an
+ * instruction the kernel emulates, the other with one it single-steps.
+ */
+static void calibrate(struct trace_bpf *skel, __u32 calib_fn, double *fast, double *stepped)
+{
+	*fast = probe_cost(skel, calib_fn, vigil_trace_calibrate);
+	*stepped = probe_cost(skel, calib_fn, vigil_trace_calibrate_step);
+	if (*stepped < *fast)
+		*stepped = *fast;
 }
 
 static int zero_counters(struct trace_bpf *skel)
@@ -594,10 +644,73 @@ static int find_refused(struct fn_batch *b, size_t cnt)
 	return err;
 }
 
+/*
+ * The functions of ps in fns[first]'s file, from first on, not skipped:
+ * their offsets and numbers. Returns how many.
+ */
+static size_t same_file(const struct probe_set *ps, size_t first, const bool *skip,
+			__u64 *offsets, __u64 *cookies)
+{
+	size_t cnt = 0;
+
+	for (size_t j = first; j < ps->n; j++) {
+		if (ps->fns[j].kind != PROBE_UPROBE || skip[j] ||
+		    strcmp(ps->fns[j].path, ps->fns[first].path))
+			continue;
+		offsets[cnt] = ps->fns[j].offset;
+		cookies[cnt++] = j;
+	}
+	return cnt;
+}
+
+/* The first function of its file in ps: the one its file's links are made for. */
+static bool first_of_file(const struct probe_set *ps, size_t i)
+{
+	if (ps->fns[i].kind != PROBE_UPROBE)
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (ps->fns[j].kind == PROBE_UPROBE && !strcmp(ps->fns[j].path, ps->fns[i].path))
+			return false;
+	return true;
+}
+
+/*
+ * Before anything is started or attached: the functions the kernel
+ * refuses, marked in skip, counted in *refused. Returns 0 or -1 after
+ * saying why.
+ */
+static int find_all_refused(struct trace_bpf *skel, const struct probe_set *ps, bool *skip,
+			    size_t *refused, const char **first_refused)
+{
+	__u64 *offsets = calloc(ps->n + 1, sizeof(*offsets));
+	__u64 *cookies = calloc(ps->n + 1, sizeof(*cookies));
+	int err = 0;
+
+	for (size_t i = 0; offsets && cookies && !err && i < ps->n; i++) {
+		struct fn_batch bt = {.skel = skel, .path = ps->fns[i].path, .offsets = offsets,
+				      .cookies = cookies, .ps = ps, .skip = skip};
+
+		if (!first_of_file(ps, i))
+			continue;
+		err = find_refused(&bt, same_file(ps, i, skip, offsets, cookies));
+		if (err)
+			vigil_err("trace: cannot probe %s: %s", ps->fns[i].file, strerror(-err));
+		*refused += bt.refused;
+		if (bt.refused && !*first_refused)
+			*first_refused = bt.first_refused;
+	}
+	if (!offsets || !cookies) {
+		vigil_err("trace: out of memory");
+		err = -ENOMEM;
+	}
+	free(offsets);
+	free(cookies);
+	return err ? -1 : 0;
+}
+
 /* Every probe, for each of pids (none: every process). */
 static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids, int npids,
-		      const struct probe_set *ps, const char *py_path, bool *skip, size_t *refused,
-		      const char **first_refused)
+		      const struct probe_set *ps, const char *py_path, bool *skip)
 {
 	int n = npids ? npids : 1;
 	__u64 *offsets = NULL, *cookies = NULL;
@@ -628,33 +741,11 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 				      .cookies = cookies,
 				      .ps = ps,
 				      .skip = skip};
-		size_t cnt = 0;
-		bool seen = false;
+		size_t cnt;
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = ps->fns[j].kind == PROBE_UPROBE && !strcmp(ps->fns[j].path, p->path);
-		if (p->kind != PROBE_UPROBE || seen)
+		if (!first_of_file(ps, i))
 			continue;
-		for (size_t j = i; j < ps->n; j++) {
-			if (ps->fns[j].kind != PROBE_UPROBE || strcmp(ps->fns[j].path, p->path))
-				continue;
-			offsets[cnt] = ps->fns[j].offset;
-			cookies[cnt++] = j;
-		}
-		err = find_refused(&bt, cnt);
-		if (err) {
-			vigil_err("trace: cannot probe %s: %s", p->file, strerror(-err));
-			goto fail;
-		}
-		*refused += bt.refused;
-		if (bt.refused && !*first_refused)
-			*first_refused = bt.first_refused;
-		for (size_t j = 0, k = 0; j < cnt; j++)
-			if (!skip[cookies[j]]) {
-				offsets[k] = offsets[j];
-				cookies[k++] = cookies[j];
-			}
-		cnt -= bt.refused;
+		cnt = same_file(ps, i, skip, offsets, cookies);
 		for (int k = 0; k < n && cnt; k++) {
 			bt.pid = npids ? pids[k] : -1;
 			err = attach_range(&bt, 0, cnt);
@@ -665,7 +756,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 				goto fail;
 			}
 		}
-		vigil_info(1, "trace: %zu functions in %s: attached", cnt, p->file);
+		vigil_info(1, "trace: %zu function%s in %s: attached", cnt, cnt == 1 ? "" : "s",
+			   p->file);
 	}
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct probe_fn *p = &ps->fns[i];
@@ -698,7 +790,7 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 			goto fail;
 		}
 	}
-	vigil_info(1, "trace: attached to %zu functions and USDT probes%s", ps->n - *refused,
+	vigil_info(1, "trace: attached to %zu probe%s%s", ps->n, ps->n == 1 ? "" : "s",
 		   py_path ? ", and to Python's function__entry and function__return" : "");
 	free(offsets);
 	free(cookies);
@@ -846,11 +938,10 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 			continue;
 		memset(r, 0, sizeof(*r));
 		bpf_map_lookup_elem(rfd, &i, r);
-		if (ps->fns[i].kind == PROBE_USDT)
-			res->half_hits += r->calls;
 		if (add_fn(res, &cap, i, ps->fns[i].kind, false, shown_name(ps, &ps->fns[i]),
 			   ps->fns[i].file, r))
 			goto out;
+		res->fns[res->nfns - 1].stepped = ps->fns[i].stepped;
 	}
 	while (python && !bpf_map_get_next_key(pfd, pprev, &pk)) {
 		__u32 id;
@@ -860,7 +951,6 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 		if (bpf_map_lookup_elem(pfd, &pk, &id) || bpf_map_lookup_elem(rfd, &id, r))
 			continue;
 		pk.file[TRACE_PY_FILE - 1] = pk.name[TRACE_PY_NAME - 1] = '\0';
-		res->half_hits += r->untimed;
 		if (add_fn(res, &cap, id, PROBE_UPROBE, true, py_name(&pk), py_file, r))
 			goto out;
 		res->fns[res->nfns - 1].py_file = strdup(pk.file);
@@ -906,6 +996,21 @@ out:
 	return err;
 }
 
+/* Edges by cumulative time, then calls, most first: print_callers' order is by time too. */
+static int cmp_edge(const void *a, const void *b)
+{
+	const struct edge_row *x = a, *y = b;
+
+	if (x->e.cum_ns != y->e.cum_ns)
+		return x->e.cum_ns > y->e.cum_ns ? -1 : 1;
+	if (x->e.self_ns != y->e.self_ns)
+		return x->e.self_ns > y->e.self_ns ? -1 : 1;
+	if (x->e.calls != y->e.calls)
+		return x->e.calls > y->e.calls ? -1 : 1;
+	return x->callee != y->callee ? (x->callee < y->callee ? -1 : 1)
+				      : (x->caller < y->caller ? -1 : x->caller > y->caller);
+}
+
 static void result__free(struct result *res)
 {
 	for (size_t i = 0; i < res->nfns; i++) {
@@ -915,6 +1020,38 @@ static void result__free(struct result *res)
 	free(res->fns);
 	free(res->edges);
 	memset(res, 0, sizeof(*res));
+}
+
+/*
+ * The probes' cost to the targets: a call traced by entry and return probes
+ * costs one calibrated call (more when its first instruction is
+ * single-stepped); a USDT point, or a Python return seen alone, half of
+ * one (one trap, not two). Entries of calls still open count as whole.
+ */
+static double estimate_overhead(struct result *res)
+{
+	double ns = 0;
+	__u64 rows = 0;
+
+	for (size_t i = 0; i < res->nfns; i++) {
+		const struct fn_row *fn = &res->fns[i];
+		const struct trace_row *r = &fn->r;
+		double per = fn->stepped ? res->cost_step_ns : res->cost_ns;
+
+		if (fn->kind == PROBE_USDT)
+			ns += r->calls * res->cost_ns / 2;
+		else if (fn->python)
+			ns += r->calls * res->cost_ns + r->untimed * res->cost_ns / 2;
+		else
+			ns += (r->calls + r->untimed) * per;
+		if (fn->stepped)
+			res->stepped_hits += r->calls + r->untimed;
+		rows += fn->kind == PROBE_USDT ? r->calls : r->calls + r->untimed;
+	}
+	/* entries of calls open at the end, and of calls whose return came unmatched */
+	if (res->stat[TRACE_STAT_HITS] > rows)
+		ns += (res->stat[TRACE_STAT_HITS] - rows) * res->cost_ns / 2;
+	return ns;
 }
 
 /* ---------------------------------------------------------------- the table */
@@ -993,9 +1130,9 @@ static void calls_text(const struct fn_row *fn, char *buf, size_t len)
 {
 	const struct trace_row *r = &fn->r;
 
-	if (fn->kind != PROBE_USDT && r->prim != r->calls)
+	if (fn->kind != PROBE_USDT && r->prim + r->untimed_prim != r->calls + r->untimed)
 		snprintf(buf, len, "%llu/%llu", (unsigned long long)(r->calls + r->untimed),
-			 (unsigned long long)(r->prim + r->untimed));
+			 (unsigned long long)(r->prim + r->untimed_prim));
 	else
 		snprintf(buf, len, "%llu", (unsigned long long)(r->calls + r->untimed));
 }
@@ -1063,15 +1200,19 @@ static int write_text(FILE *f, const struct trace_args *a, const struct result *
 		      const char *what)
 {
 	size_t shown = 0, idle = 0;
-	__u64 untimed = 0;
+	__u64 untimed = 0, py_untimed = 0, calls = total_calls(res);
 
-	fprintf(f, "vigil trace: %s, %.1f s, %zu functions, %llu calls\n", what, res->elapsed_s,
-		res->nfns, (unsigned long long)total_calls(res));
+	fprintf(f, "vigil trace: %s, %.*f s, %zu function%s, %llu call%s\n", what,
+		res->elapsed_s < 1 ? 3 : 1, res->elapsed_s, res->nfns, res->nfns == 1 ? "" : "s",
+		(unsigned long long)calls, calls == 1 ? "" : "s");
 	fprintf(f, "%13s %11s %11s %11s %11s %10s %10s %9s %9s %9s %9s %9s  %s\n", "CALLS",
 		"TOTTIME_MS", "PERCALL_US", "CUMTIME_MS", "PERCALL_US", "CPU_MS", "WAIT_MS",
 		"MIN_US", "P50_US", "P90_US", "P99_US", "MAX_US", "FUNCTION");
 	for (size_t i = 0; i < res->nfns; i++) {
-		untimed += res->fns[i].r.untimed;
+		if (res->fns[i].python)
+			py_untimed += res->fns[i].r.untimed;
+		else
+			untimed += res->fns[i].r.untimed;
 		if (!res->fns[i].r.calls && !res->fns[i].r.untimed) {
 			idle++;
 			continue;
@@ -1082,23 +1223,38 @@ static int write_text(FILE *f, const struct trace_args *a, const struct result *
 		shown++;
 	}
 	if (idle)
-		fprintf(f, "(%zu probed functions were not called)\n", idle);
+		fprintf(f, "(%zu probed function%s not called)\n", idle,
+			idle == 1 ? " was" : "s were");
 	if (untimed)
 		fprintf(f,
-			"(%llu calls were seen at their return only, so they are counted but not "
-			"timed: CPython 3.11 fires function__entry only while a tracer or profiler "
-			"is set)\n",
-			(unsigned long long)untimed);
+			"(%llu call%s counted but not timed: %s return was not seen; stderr says "
+			"why)\n",
+			(unsigned long long)untimed, untimed == 1 ? " was" : "s were",
+			untimed == 1 ? "its" : "their");
+	if (py_untimed)
+		fprintf(f,
+			"(%llu Python call%s seen at the return only, so counted but not timed: "
+			"CPython 3.11 fires function__entry only while a tracer or profiler is "
+			"set)\n",
+			(unsigned long long)py_untimed, py_untimed == 1 ? " was" : "s were");
 	if (a->callers)
 		write_relations(f, res, a->callers, true);
 	if (a->callees)
 		write_relations(f, res, a->callees, false);
-	if (res->cost_ns > 0)
+	if (res->cost_ns > 0 && !res->stepped_hits)
 		fprintf(f,
 			"\nOverhead: about %.3f s added to the targets: %llu probe hits at %.1f us "
 			"a call, measured at start\n",
 			res->overhead_ns / 1e9, (unsigned long long)res->stat[TRACE_STAT_HITS],
 			res->cost_ns / 1e3);
+	else if (res->cost_ns > 0)
+		fprintf(f,
+			"\nOverhead: about %.3f s added to the targets: %llu probe hits at %.1f us "
+			"a call, %llu of them at %.1f us (functions whose first instruction the "
+			"kernel single-steps), measured at start\n",
+			res->overhead_ns / 1e9, (unsigned long long)res->stat[TRACE_STAT_HITS],
+			res->cost_ns / 1e3, (unsigned long long)res->stepped_hits,
+			res->cost_step_ns / 1e3);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -1117,6 +1273,7 @@ static int write_json(FILE *f, const struct trace_args *a, const struct result *
 	json_object_object_add(root, "target", json_object_new_string(what));
 	json_object_object_add(root, "duration_s", jdouble(res->elapsed_s));
 	json_object_object_add(root, "probe_cost_us", jdouble(res->cost_ns / 1e3));
+	json_object_object_add(root, "probe_cost_stepped_us", jdouble(res->cost_step_ns / 1e3));
 	json_object_object_add(root, "overhead_s", jdouble(res->overhead_ns / 1e9));
 	json_object_object_add(root, "probe_hits",
 			       json_object_new_int64(res->stat[TRACE_STAT_HITS]));
@@ -1133,11 +1290,15 @@ static int write_json(FILE *f, const struct trace_args *a, const struct result *
 							      : fn->kind == PROBE_USDT ? "usdt"
 										       : "uprobe"));
 		json_object_object_add(o, "calls", json_object_new_int64(r->calls + r->untimed));
-		json_object_object_add(o, "timed_calls", json_object_new_int64(r->calls));
+		if (fn->kind == PROBE_UPROBE && !fn->python)
+			json_object_object_add(o, "single_stepped",
+					       json_object_new_boolean(fn->stepped));
+		json_object_object_add(o, "timed_calls",
+				       json_object_new_int64(fn->kind == PROBE_USDT ? 0 : r->calls));
 		json_object_object_add(o, "primitive_calls",
 				       json_object_new_int64(fn->kind == PROBE_USDT
 								     ? r->calls
-								     : r->prim + r->untimed));
+								     : r->prim + r->untimed_prim));
 		json_object_object_add(o, "tottime_us", jdouble(r->self_ns / 1e3));
 		json_object_object_add(o, "cumtime_us", jdouble(r->cum_ns / 1e3));
 		json_object_object_add(o, "tottime_percall_us",
@@ -1322,19 +1483,13 @@ int cmd_trace(int argc, char **argv)
 	raise_fd_limit();
 	if (outfile__open(&out, a.output))
 		goto cleanup;
-	if (a.command) {
-		if (target__spawn(&a.target, a.command)) {
-			vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
-			goto cleanup;
-		}
-	}
 	quiet_libbpf();
 	skel = trace_bpf__open();
 	if (!skel) {
 		vigil_err("trace: failed to open BPF object: %s", strerror(errno));
 		goto cleanup;
 	}
-	skel->rodata->filter_tgid = a.target.npids > 0;
+	skel->rodata->filter_tgid = a.target.npids > 0 || a.command;
 	skel->rodata->self_tgid = getpid();
 	skel->rodata->calib_fn = nfn;
 	skel->rodata->first_py_fn = nfn + 1;
@@ -1348,29 +1503,18 @@ int cmd_trace(int argc, char **argv)
 			  strerror(-err));
 		goto cleanup;
 	}
-	for (int i = 0; i < a.target.npids; i++) {
-		__u32 tgid = a.target.pids[i];
-		__u8 one = 1;
-
-		if (bpf_map__update_elem(skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
-					 BPF_ANY)) {
-			vigil_err("trace: pid %u: cannot add to targets", tgid);
-			goto cleanup;
-		}
-	}
-	res.cost_ns = calibrate(skel, nfn);
+	calibrate(skel, nfn, &res.cost_ns, &res.cost_step_ns);
 	if (zero_counters(skel))
 		goto cleanup;
-	vigil_info(1, "trace: a traced call costs %.1f us here (measured)", res.cost_ns / 1e3);
-	/* a command is traced by its pid: the probes are in place for its exec */
+	vigil_info(1, "trace: a traced call costs %.1f us here, %.1f us when its first instruction "
+		      "is single-stepped (measured)",
+		   res.cost_ns / 1e3, res.cost_step_ns / 1e3);
 	skip = calloc(ps.n + 1, sizeof(*skip));
 	if (!skip) {
 		vigil_err("trace: out of memory");
 		goto cleanup;
 	}
-	if (attach_all(skel, &ls, a.command ? &a.target.child : a.target.pids,
-		       a.command ? 1 : a.target.npids, &ps, a.python ? py_path : NULL, skip,
-		       &refused, &first_refused))
+	if (find_all_refused(skel, &ps, skip, &refused, &first_refused))
 		goto cleanup;
 	if (refused && refused == ps.n && !a.python) {
 		vigil_err(
@@ -1383,6 +1527,24 @@ int cmd_trace(int argc, char **argv)
 		vigil_err("trace: %zu of the %zu functions matched could not be probed (uprobes "
 			  "refuse their first instruction), such as %s: they are left out",
 			  refused, ps.n, first_refused);
+	/* a command is traced by its pid: the probes are in place for its exec */
+	if (a.command && target__spawn(&a.target, a.command)) {
+		vigil_err("%s: cannot start: %s", a.command[0], strerror(errno));
+		goto cleanup;
+	}
+	for (int i = 0; i < a.target.npids; i++) {
+		__u32 tgid = a.target.pids[i];
+		__u8 one = 1;
+
+		if (bpf_map__update_elem(skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+					 BPF_ANY)) {
+			vigil_err("trace: pid %u: cannot add to targets", tgid);
+			goto cleanup;
+		}
+	}
+	if (attach_all(skel, &ls, a.target.pids, a.target.npids, &ps, a.python ? py_path : NULL,
+		       skip))
+		goto cleanup;
 	skel->bss->armed = 1;
 	if (a.command && target__release(&a.target, a.command[0]))
 		goto cleanup;
@@ -1394,10 +1556,10 @@ int cmd_trace(int argc, char **argv)
 		vigil_err("trace: out of memory");
 		goto cleanup;
 	}
-	res.overhead_ns = (res.stat[TRACE_STAT_HITS] - res.half_hits) * res.cost_ns +
-			  res.half_hits * res.cost_ns / 2;
+	res.overhead_ns = estimate_overhead(&res);
 	sort_by = a.sort;
 	qsort(res.fns, res.nfns, sizeof(*res.fns), cmp_fn);
+	qsort(res.edges, res.nedges, sizeof(*res.edges), cmp_edge);
 	target__describe(&a.target, a.command, what, sizeof(what));
 	err = a.json ? write_json(out.f, &a, &res, what) : write_text(out.f, &a, &res, what);
 	if (outfile__commit(&out) || err)

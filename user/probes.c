@@ -58,20 +58,25 @@ static bool find_in_maps(int pid, const char *name, char *path, char *file, size
 	if (!f)
 		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = strchr(line, '/'), *nl;
+		char *p = strchr(line, '/'), *nl, *del, range[64];
 		const char *base;
 
-		if (!p)
+		if (!p || sscanf(line, "%63s", range) != 1)
 			continue;
 		nl = strchr(p, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strstr(p, " (deleted)"))
-			continue;
+		/* a file deleted since it was mapped: still there, through map_files */
+		del = strstr(p, " (deleted)");
+		if (del && !del[10])
+			*del = '\0';
 		base = strrchr(p, '/') + 1;
 		if (!short_name_matches(base, name))
 			continue;
-		snprintf(path, len, "/proc/%d/root%s", pid, p);
+		if (del)
+			snprintf(path, len, "/proc/%d/map_files/%s", pid, range);
+		else
+			snprintf(path, len, "/proc/%d/root%s", pid, p);
 		snprintf(file, len, "%s", p);
 		found = is_elf(path);
 	}
@@ -221,6 +226,38 @@ static bool addr_to_offset(Elf *elf, __u64 addr, __u64 *off)
 	return false;
 }
 
+/*
+ * Whether the kernel single-steps a probed instruction (one trap more a
+ * hit) rather than emulating it: x86 emulates push of a register, nop,
+ * call, jmp and conditional jumps, the usual first instructions of code
+ * built with frame pointers.
+ */
+static bool single_stepped(int fd, __u64 off)
+{
+	unsigned char b[2] = {0, 0};
+
+	if (pread(fd, b, 2, off) != 2)
+		return true;
+	if ((b[0] >= 0x50 && b[0] <= 0x57) || b[0] == 0x90 || b[0] == 0xe8 || b[0] == 0xe9 ||
+	    b[0] == 0xeb || (b[0] >= 0x70 && b[0] <= 0x7f))
+		return false;
+	if (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57)
+		return false;
+	return !(b[0] == 0x0f && b[1] >= 0x80 && b[1] <= 0x8f);
+}
+
+/*
+ * Code that is jumped to, not called: its first word on the stack is no
+ * return address, and a return probe would overwrite what is there (argc
+ * at _start). The file's entry point, and the dynamic loader's trampolines.
+ */
+static bool jumped_to(const char *name, __u64 addr, __u64 entry)
+{
+	return addr == entry || !strncmp(name, "_dl_runtime_resolve", 19) ||
+	       !strncmp(name, "_dl_runtime_profile", 19) || !strcmp(name, "__restore_rt") ||
+	       !strcmp(name, "_dl_start_user");
+}
+
 struct match {
 	const char *name; /* shown: demangled when mangled */
 	__u64 addr;
@@ -294,8 +331,10 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 	struct strtab *strs = strtab__new();
 	struct demangler *dm = strs ? demangler__new(strs) : NULL;
 	struct match *m = NULL;
-	size_t nm = 0, cap = 0, nifunc = 0, added = 0;
+	size_t nm = 0, cap = 0, nifunc = 0, added = 0, njumped = 0;
+	const char *ifunc_name = NULL, *jumped_name = NULL;
 	bool have_symtab = false;
+	GElf_Ehdr eh;
 	struct elf_file ef;
 	Elf_Scn *scn = NULL;
 	int ret;
@@ -308,6 +347,8 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 	ret = elf_file__open(&ef, path, file);
 	if (ret)
 		goto out;
+	if (!gelf_getehdr(ef.elf, &eh))
+		eh.e_entry = 0;
 	while ((scn = elf_nextscn(ef.elf, scn))) {
 		GElf_Shdr sh;
 		Elf_Data *data;
@@ -338,6 +379,12 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 				continue;
 			if (type == STT_GNU_IFUNC) {
 				nifunc++;
+				ifunc_name = shown;
+				continue;
+			}
+			if (jumped_to(raw, sym.st_value, eh.e_entry)) {
+				njumped++;
+				jumped_name = shown;
 				continue;
 			}
 			if (nm == cap) {
@@ -373,9 +420,16 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			ret = EXIT_RUNTIME;
 			goto out_elf;
 		}
+		s->fns[s->n - 1].stepped = single_stepped(ef.fd, off);
 		added++;
 	}
-	if (!nm && nifunc)
+	if (!nm && njumped)
+		vigil_err("trace: %s: %s is jumped to, not called (%s): a return probe would "
+			  "overwrite its stack, so it cannot be traced",
+			  spec, jumped_name,
+			  !strcmp(jumped_name, "_start") ? "the program's entry point"
+							 : "a trampoline");
+	else if (!nm && nifunc)
 		vigil_err("trace: %s: '%s' matches only IFUNC resolvers, which pick an "
 			  "implementation at load; probe the implementation by its name",
 			  spec, glob);
@@ -385,6 +439,13 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			  spec, glob, file);
 	else if (!nm)
 		vigil_err("trace: %s: no function matching '%s' in %s", spec, glob, file);
+	if (nm && nifunc == 1 && nm == 1 && !strcmp(ifunc_name, m[0].name))
+		vigil_err("trace: %s: '%s' is also an IFUNC, the one programs call: only the old "
+			  "symbol of that name is probed; probe the implementation by its name",
+			  spec, ifunc_name);
+	if (nm && njumped)
+		vigil_info(1, "trace: %s: left out %zu functions jumped to, not called, such as %s",
+			   spec, njumped, jumped_name);
 	ret = nm ? 0 : EXIT_USAGE;
 	vigil_info(1, "trace: %s: %zu functions in %s", spec, added, file);
 out_elf:
@@ -528,6 +589,15 @@ int probes__add(struct probe_set *s, const char *spec, const struct probe_where 
 				  "usdt:FILE:PROVIDER:NAME",
 				  spec);
 			return EXIT_USAGE;
+		}
+		/* a path may hold ':': the first split whose file exists */
+		for (char *c = func; c; c = strchr(c + 1, ':')) {
+			*c = '\0';
+			if (!strchr(buf, '/') || !access(buf, F_OK)) {
+				func = c;
+				break;
+			}
+			*c = ':';
 		}
 		*func++ = '\0';
 	}

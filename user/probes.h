@@ -30,6 +30,7 @@ struct probe_fn {
 	char *provider; /* USDT */
 	char *usdt_name;
 	__u64 offset; /* a function's entry, as an offset in the file */
+	bool stepped; /* its first instruction is one the kernel single-steps, not emulates */
 };
 
 struct probe_set {

@@ -215,7 +215,7 @@ int target__finish(struct target *t, const char *name)
 	if (!t->child)
 		return 0;
 	if (!t->child_exited && !reaped_within(t, 0)) {
-		vigil_err("%s (pid %d): still running at the end of the profile; sending SIGTERM",
+		vigil_err("%s (pid %d): still running at the end; sending SIGTERM",
 			  name ? name : "command", t->child);
 		kill(t->child, SIGTERM);
 		if (!reaped_within(t, 2000)) {

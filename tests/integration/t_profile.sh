@@ -152,7 +152,7 @@ test_command_outliving_duration_is_stopped_with_its_status()
 	expect_rc 143 "profile -d 1 -- cpu_ratio 30 (128 + SIGTERM)"
 	check_folded "$T/out/p.folded" "$T/err"
 	only_file "$T/out" p.folded
-	grep -q 'still running at the end of the profile; sending SIGTERM' "$T/err" ||
+	grep -q 'still running at the end; sending SIGTERM' "$T/err" ||
 		fail "no word on stderr of stopping the command: $(tr '\n' '|' <"$T/err")"
 	(($(frame_samples "$T/out/p.folded" burn_three cpu_ratio) > 0)) ||
 		fail "no burn_three in the profile of the stopped command"
