@@ -19,16 +19,16 @@
 
 /* One function's row. Times are in ns, of calls that returned. */
 struct trace_row {
-	__u64 calls;	/* timed: entry and return seen */
-	__u64 untimed;	/* counted, not timed: Python calls seen at their return only, and
+	__u64 calls;	    /* timed: entry and return seen */
+	__u64 untimed;	    /* counted, not timed: Python calls seen at their return only, and
 			 * calls too deep, unwound past, or open when their thread exited */
 	__u64 untimed_prim; /* of those, not recursive (Python's: not known, so counted here) */
-	__u64 prim;	/* calls with no call of the same function open below them */
-	__u64 self_ns;	/* tottime: minus the time in traced callees */
-	__u64 cum_ns;	/* cumtime: of primitive calls, callees included */
-	__u64 cpu_ns;	/* of cum_ns: on the CPU */
-	__u64 total_ns; /* every call's duration, recursive ones too (for percall) */
-	__u64 min_ns;	/* 0 until the first return */
+	__u64 prim;	    /* calls with no call of the same function open below them */
+	__u64 self_ns;	    /* tottime: minus the time in traced callees */
+	__u64 cum_ns;	    /* cumtime: of primitive calls, callees included */
+	__u64 cpu_ns;	    /* of cum_ns: on the CPU */
+	__u64 total_ns;	    /* every call's duration, recursive ones too (for percall) */
+	__u64 min_ns;	    /* 0 until the first return */
 	__u64 max_ns;
 	__u64 depth_calls[TRACE_DEPTHS]; /* by recursion level, 0 the outermost */
 	__u64 depth_ns[TRACE_DEPTHS];

@@ -522,7 +522,8 @@ int cmd_syscalls(int argc, char **argv)
 	target__describe(&a.target, a.command, what, sizeof(what));
 	snprintf(title, sizeof(title), "vigil syscalls: %s, %.1f s", what, elapsed);
 	err = a.json ? write_json(out.f, &a, rows, n, what, elapsed,
-				  percpu_sum(skel->maps.counters, SYSC_STAT_UNMATCHED), percpu_sum(skel->maps.counters, SYSC_STAT_FULL))
+				  percpu_sum(skel->maps.counters, SYSC_STAT_UNMATCHED),
+				  percpu_sum(skel->maps.counters, SYSC_STAT_FULL))
 		     : write_text(out.f, &a, rows, n, title);
 	/* commit reports a failed write with the file's name, so it comes first */
 	if (outfile__commit(&out) || err)

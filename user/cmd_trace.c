@@ -648,8 +648,8 @@ static int find_refused(struct fn_batch *b, size_t cnt)
  * The functions of ps in fns[first]'s file, from first on, not skipped:
  * their offsets and numbers. Returns how many.
  */
-static size_t same_file(const struct probe_set *ps, size_t first, const bool *skip,
-			__u64 *offsets, __u64 *cookies)
+static size_t same_file(const struct probe_set *ps, size_t first, const bool *skip, __u64 *offsets,
+			__u64 *cookies)
 {
 	size_t cnt = 0;
 
@@ -687,8 +687,12 @@ static int find_all_refused(struct trace_bpf *skel, const struct probe_set *ps, 
 	int err = 0;
 
 	for (size_t i = 0; offsets && cookies && !err && i < ps->n; i++) {
-		struct fn_batch bt = {.skel = skel, .path = ps->fns[i].path, .offsets = offsets,
-				      .cookies = cookies, .ps = ps, .skip = skip};
+		struct fn_batch bt = {.skel = skel,
+				      .path = ps->fns[i].path,
+				      .offsets = offsets,
+				      .cookies = cookies,
+				      .ps = ps,
+				      .skip = skip};
 
 		if (!first_of_file(ps, i))
 			continue;
@@ -1293,8 +1297,9 @@ static int write_json(FILE *f, const struct trace_args *a, const struct result *
 		if (fn->kind == PROBE_UPROBE && !fn->python)
 			json_object_object_add(o, "single_stepped",
 					       json_object_new_boolean(fn->stepped));
-		json_object_object_add(o, "timed_calls",
-				       json_object_new_int64(fn->kind == PROBE_USDT ? 0 : r->calls));
+		json_object_object_add(
+			o, "timed_calls",
+			json_object_new_int64(fn->kind == PROBE_USDT ? 0 : r->calls));
 		json_object_object_add(o, "primitive_calls",
 				       json_object_new_int64(fn->kind == PROBE_USDT
 								     ? r->calls
@@ -1506,8 +1511,9 @@ int cmd_trace(int argc, char **argv)
 	calibrate(skel, nfn, &res.cost_ns, &res.cost_step_ns);
 	if (zero_counters(skel))
 		goto cleanup;
-	vigil_info(1, "trace: a traced call costs %.1f us here, %.1f us when its first instruction "
-		      "is single-stepped (measured)",
+	vigil_info(1,
+		   "trace: a traced call costs %.1f us here, %.1f us when its first instruction "
+		   "is single-stepped (measured)",
 		   res.cost_ns / 1e3, res.cost_step_ns / 1e3);
 	skip = calloc(ps.n + 1, sizeof(*skip));
 	if (!skip) {

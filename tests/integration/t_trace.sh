@@ -505,9 +505,9 @@ test_trace_longjmp_and_thread_exit()
 	expect_edge "$f" "<root>" outer "$n"
 	got=$(jqs "$f" '[.calls[] | select(.caller == $i)] | length' --arg i "$(trace_fn "$f" inner .name)")
 	((got == 0)) || fail "edges from inner, which never returned: $(jq -c .calls "$f")"
-	# inner's abandoned calls: counted or not, but all or none
-	got=$(trace_fn "$f" inner .calls)
-	[[ $got == 0 || $got == "$n" ]] || fail "inner: $got calls, expected $n (its entries) or 0"
+	# inner's calls, unwound past, are counted and not timed
+	got=$(trace_fn "$f" inner '"\(.calls) \(.timed_calls) \(.primitive_calls)"')
+	[[ $got == "$n 0 $n" ]] || fail "inner: calls, timed and primitive $got, expected $n 0 $n"
 	got=$(trace_fn "$f" outer .max_us)
 	in_range "$got" 0 5000 || fail "outer: max $got us, for a setjmp and a longjmp"
 	expect_lost "$f" abandoned_entries="$n"
@@ -520,8 +520,8 @@ test_trace_longjmp_and_thread_exit()
 		fail "trace_calls threadexit did not make its calls: $(tr '\n' '|' <"$TRUTH_FILE")"
 	expect_calls "$f" g 8
 	expect_edge "$f" "<root>" g 8
-	got=$(trace_fn "$f" doomed .calls)
-	[[ $got == 0 || $got == 1 ]] || fail "doomed: $got calls, expected 1 (its entry) or 0"
+	got=$(trace_fn "$f" doomed '"\(.calls) \(.timed_calls)"')
+	[[ $got == "1 0" ]] || fail "doomed: calls and timed $got, expected 1 0 (open when its thread exited)"
 	expect_lost "$f" thread_exits_in_call=1
 }
 
@@ -584,6 +584,48 @@ test_trace_shared_library_pid_filter()
 	[[ $got == "uprobe $(readlink -f "$WORKLOADS/libtick.so")" ]] || fail "lib_tick: kind and file $got"
 	expect_edge "$f" "<root>" lib_tick "$want"
 	expect_lost "$f"
+}
+
+# A pid given twice is one target: its calls are counted once.
+test_trace_pid_given_twice()
+{
+	local f=$T/out/l.json
+
+	start_tick_callers 300
+	trace_ticks l.json "${TICK_PIDS[0]},${TICK_PIDS[0]}"
+	expect_calls "$f" lib_tick 300
+}
+
+# Recursion deeper than the kernel's 64 return probes a thread: the calls
+# beyond are counted, not timed; the 64 outer levels are timed, and the
+# stack stays in step (no open call left, none taken for another).
+test_trace_recursion_deeper_than_64()
+{
+	local f=$T/out/d.json got
+
+	run_trace d.json "$WORKLOADS/trace_calls:deep" -- "$WORKLOADS/trace_calls" deep 3 100
+	[[ $(truth calls deep) == 303 ]] || fail "trace_calls deep did not make its calls: $(tr '\n' '|' <"$TRUTH_FILE")"
+	got=$(trace_fn "$f" deep '"\(.calls) \(.primitive_calls) \(.timed_calls)"')
+	[[ $got == "303 3 192" ]] || fail "deep: calls, primitive and timed $got, expected 303 3 192 (64 levels timed of 101, 3 times)"
+	got=$(trace_fn "$f" deep '.depths | map("\(.depth):\(.calls)") | join(" ")')
+	[[ $got == "0:3 1:3 2:3 3:3 4:3 5:3 6:3 7:3" ]] || fail "deep: depths $got, expected 3 calls at each"
+	expect_lost "$f" too_deep=111
+}
+
+# A glob over a whole program leaves out its entry point, which is jumped
+# to (a return probe would overwrite argc): the command runs unharmed.
+test_trace_glob_leaves_out_the_entry_point()
+{
+	local f=$T/out/a.json got
+
+	run_trace a.json "$WORKLOADS/trace_calls:*" -- "$WORKLOADS/trace_calls" calls 10 3
+	[[ $(truth calls f) == 10 && $(truth calls g) == 30 ]] ||
+		fail "trace_calls did not make its calls under a glob of all its functions: $(tr '\n' '|' <"$TRUTH_FILE") $(first_line "$T/err")"
+	got=$(jqs "$f" '[.functions[].name | select(test("(^|:)_start$"))] | length')
+	((got == 0)) || fail "_start was probed: $(jq -c '[.functions[].name]' "$f")"
+	expect_calls "$f" f 10
+	expect_calls "$f" g 30
+	expect_calls "$f" main 1
 }
 
 # -p with a list: the calls of the processes listed, and none of the other.
@@ -842,6 +884,8 @@ test_trace_bad_input()
 	expect_bad_trace "--sort nothing" 2 --sort nothing "$WORKLOADS/trace_calls:f" -- "${run[@]}"
 	expect_bad_trace "--format xml" 2 --format xml "$WORKLOADS/trace_calls:f" -- "${run[@]}"
 	expect_bad_trace "--python on a program that is not CPython" "1 2" --python -- "${run[@]}"
+	expect_bad_trace "the entry point, named" 2 "$WORKLOADS/trace_calls:_start" -- "${run[@]}"
+	expect_bad_trace "the only function refused by the kernel" 1 "$WORKLOADS/trace_calls:trap_point" -- "${run[@]}"
 	expect_nothing_left "$before"
 }
 
@@ -882,6 +926,9 @@ test_trace_refused_function_left_out()
 }
 
 ALL_TESTS+=(
+	trace_pid_given_twice
+	trace_recursion_deeper_than_64
+	trace_glob_leaves_out_the_entry_point
 	trace_calls_are_exact
 	trace_text_callers_and_callees
 	trace_sleep_and_spin_cpu

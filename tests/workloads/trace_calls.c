@@ -17,6 +17,7 @@
 //   longjmp N           outer() N times; outer() setjmp()s and calls
 //                       inner(), which longjmp()s back into outer(): inner
 //                       never returns, outer always does.
+//   deep R N            deep(N) R times: N + 1 levels of recursion each.
 //   threadexit          a thread calls g() 5 times, then doomed(), which
 //                       calls pthread_exit() inside; once it is joined,
 //                       main calls g() 3 times.
@@ -115,6 +116,14 @@ TRACED int rec(int n)
 	return r + 1; /* work after the call: never a tail call */
 }
 
+/* deep(n): n + 1 levels of recursion, no sleep: deeper than the kernel's 64 return probes. */
+TRACED int deep(int n)
+{
+	int r = n > 0 ? deep(n - 1) : 0;
+
+	return r + 1;
+}
+
 /*
  * trap_point(), never called, begins with an int3, which the kernel
  * refuses to put a uprobe on: attaching to it fails once a process maps
@@ -185,7 +194,7 @@ static void time_calls(void (*fn)(void), long n, const char *name)
 static int usage(void)
 {
 	fprintf(stderr, "usage: trace_calls calls N M [STATUS] | sleep N | spin N | recurse R |"
-			" longjmp N | threadexit\n");
+			" deep R N | longjmp N | threadexit\n");
 	return 2;
 }
 
@@ -221,6 +230,16 @@ int main(int argc, char **argv)
 		for (int d = 0; d < DEPTH; d++)
 			printf("TRUTH name=rec.d%d calls=%ld wall_us=%lld\n", d, n,
 			       (long long)(rec_wall_ns[d] / 1000));
+		return 0;
+	}
+	if (!strcmp(mode, "deep") && argc == 4 && n >= 0) {
+		long levels = count_arg(argv[3]);
+
+		if (levels < 0 || levels > 100000)
+			return usage();
+		for (long i = 0; i < n; i++)
+			deep((int)levels);
+		printf("TRUTH name=deep calls=%ld primitive=%ld\n", n * (levels + 1), n);
 		return 0;
 	}
 	if (!strcmp(mode, "longjmp") && argc == 3 && n >= 0) {
