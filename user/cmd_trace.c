@@ -130,7 +130,8 @@ static void usage(FILE *f)
 		"matched\n"
 		"                          against linkage and demangled names; FILE is a path or "
 		"a\n"
-		"                          short name (libc, app): a file the targets map, else one\n"
+		"                          short name (libc, app): a file the targets map, else "
+		"one\n"
 		"                          next to the command, in LD_LIBRARY_PATH, the library\n"
 		"                          folders or PATH\n"
 		"  usdt:FILE:PROVIDER:NAME a USDT probe (globs allowed): its firings are counted\n"
@@ -141,7 +142,8 @@ static void usage(FILE *f)
 		"      --python            the Python functions of a CPython target (its USDT\n"
 		"                          probes function__entry and function__return)\n"
 		"  -d, --duration SECONDS  stop after this long (1-%d; default: until SIGINT,\n"
-		"                          SIGTERM, SIGHUP or SIGQUIT, or every target has exited;\n"
+		"                          SIGTERM, SIGHUP or SIGQUIT, or every target has "
+		"exited;\n"
 		"                          a command still running is then sent SIGTERM)\n"
 		"  -s, --sort KEY          calls, tottime (default), cumtime, percall, "
 		"cumpercall,\n"
@@ -1285,6 +1287,13 @@ static int write_json(FILE *f, const struct trace_args *a, const struct result *
 	json_object_object_add(root, "overhead_s", jdouble(res->overhead_ns / 1e9));
 	json_object_object_add(root, "probe_hits",
 			       json_object_new_int64(res->stat[TRACE_STAT_HITS]));
+	{
+		__u64 untimed = 0;
+
+		for (size_t i = 0; i < res->nfns; i++)
+			untimed += res->fns[i].r.untimed;
+		json_object_object_add(root, "untimed_calls", json_object_new_int64(untimed));
+	}
 	for (size_t i = 0; i < res->nfns && (!a->top || shown < a->top); i++) {
 		const struct fn_row *fn = &res->fns[i];
 		const struct trace_row *r = &fn->r;
@@ -1421,6 +1430,27 @@ static void warn_overhead(const struct trace_args *a, const struct result *res)
 }
 
 /*
+ * A --callers or --callees glob that names no probed function: said before
+ * the run, not after it. (Python's functions are known only at the end.)
+ */
+static bool relation_glob_unmatched(const struct probe_set *ps, const char *glob)
+{
+	bool hit = false;
+
+	for (size_t i = 0; glob && !hit && i < ps->n; i++) {
+		char *name = shown_name(ps, &ps->fns[i]);
+
+		hit = name && !fnmatch(glob, name, 0);
+		free(name);
+	}
+	if (glob && !hit)
+		vigil_err("trace: '%s' matches none of the probed functions (--callers and "
+			  "--callees take the names the table shows)",
+			  glob);
+	return glob && !hit;
+}
+
+/*
  * Each file and process takes two links, each USDT probe one per site and
  * process: with many targets that passes the usual soft limit of 1024.
  */
@@ -1482,6 +1512,9 @@ int cmd_trace(int argc, char **argv)
 			goto cleanup;
 	}
 	ret = EXIT_USAGE;
+	if (!a.python &&
+	    (relation_glob_unmatched(&ps, a.callers) || relation_glob_unmatched(&ps, a.callees)))
+		goto cleanup;
 	nfn = ps.n;
 	if (nfn + 1 + (a.python ? PY_MAX_FN : 0) > TRACE_MAX_FN) {
 		vigil_err("trace: the probes match %zu functions; at most %d can be traced at once",

@@ -648,7 +648,12 @@ int probes__python_file(const struct probe_where *w, char *path, char *file, siz
 	if (w->npids) {
 		snprintf(path, len, "/proc/%d/exe", w->pids[0]);
 		n = readlink(path, exe, sizeof(exe) - 1);
-		exe[n > 0 ? n : 0] = '\0';
+		if (n <= 0) {
+			vigil_err("trace: --python: pid %d: cannot read its executable: %s",
+				  w->pids[0], strerror(errno));
+			return EXIT_RUNTIME;
+		}
+		exe[n] = '\0';
 		snprintf(file, len, "%s", exe);
 		if (has_python_probes(path))
 			return 0;
