@@ -182,7 +182,8 @@ static __always_inline void drop_frames(struct trace_thread *t, __u32 from, __u3
 	bpf_loop(TRACE_MAX_DEPTH, drop_frame, &dr, 0);
 }
 
-static __always_inline void enter(__u32 fn)
+/* nested: the returns come in order for every entry, deep or not (Python's probes). */
+static __always_inline void enter(__u32 fn, bool nested)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), d, rec = 0;
 	struct trace_thread *t;
@@ -213,6 +214,11 @@ static __always_inline void enter(__u32 fn)
 	if (d >= TRACE_MAX_DEPTH) {
 		count(TRACE_STAT_TOO_DEEP);
 		untimed(fn, !rec);
+		if (nested) {
+			if (t->over < TRACE_MAX_OVER)
+				t->over_fn[t->over & (TRACE_MAX_OVER - 1)] = fn;
+			t->over++;
+		}
 		return;
 	}
 	fr = &t->f[d & (TRACE_MAX_DEPTH - 1)];
@@ -283,6 +289,20 @@ static __always_inline bool leave(__u32 fn)
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t || !t->depth)
 		return false;
+	/*
+	 * A Python call beyond the frames kept returns first (counted at its
+	 * entry), unless this return is of another function: one whose entry
+	 * did not fire, such as a profiler's own callback.
+	 */
+	if (t->over) {
+		__u32 k = t->over - 1;
+
+		if (k >= TRACE_MAX_OVER || t->over_fn[k & (TRACE_MAX_OVER - 1)] == fn) {
+			t->over = k;
+			return true;
+		}
+		return false;
+	}
 	d = t->depth;
 	/* the innermost open call of fn */
 	{
@@ -320,7 +340,7 @@ int trace_entry(struct pt_regs *ctx)
 	__u32 fn = bpf_get_attach_cookie(ctx);
 
 	if (wanted(fn))
-		enter(fn);
+		enter(fn, false);
 	return 0;
 }
 
@@ -398,7 +418,7 @@ int trace_py_entry(struct pt_regs *ctx)
 		return 0;
 	fn = py_fn(ctx);
 	if (fn != TRACE_ROOT)
-		enter(fn);
+		enter(fn, true);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #define TRACE_ROOT	 0xffffffffu /* the caller of a call with no traced caller */
 #define TRACE_MAX_DEPTH	 64	     /* open calls kept per thread, the kernel's own limit */
 #define TRACE_DEPTHS	 8	     /* recursion levels with their own totals */
+#define TRACE_MAX_OVER	 256	     /* Python calls beyond the frames kept, by function */
 #define TRACE_PY_FILE	 160
 #define TRACE_PY_NAME	 64
 #define TRACE_MAX_THREAD 16384
@@ -58,11 +59,12 @@ struct trace_frame {
 
 /* A thread's open calls, innermost last. */
 struct trace_thread {
-	__u32 depth; /* open calls, at most TRACE_MAX_DEPTH */
-	__u32 pad;
+	__u32 depth;  /* open calls, at most TRACE_MAX_DEPTH */
+	__u32 over;   /* Python calls open beyond TRACE_MAX_DEPTH: their returns do come */
 	__u64 off_ns; /* time switched out while calls were open */
 	__u64 out_ts; /* when it was switched out, 0 while running */
 	struct trace_frame f[TRACE_MAX_DEPTH];
+	__u32 over_fn[TRACE_MAX_OVER]; /* the functions of those calls, innermost last */
 };
 
 /*

@@ -926,23 +926,24 @@ static char *shown_name(const struct probe_set *ps, const struct probe_fn *p)
 	return s;
 }
 
-_Static_assert(sizeof(struct trace_thread) <= sizeof(struct trace_row),
-	       "read_result() reads threads into a row's buffer");
-
 static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const bool *skip,
 		       bool python, const char *py_file, struct result *res)
 {
 	int rfd = bpf_map__fd(skel->maps.rows), efd = bpf_map__fd(skel->maps.edges);
 	int pfd = bpf_map__fd(skel->maps.py_fns), tfd = bpf_map__fd(skel->maps.threads);
 	struct trace_row *r = malloc(sizeof(*r));
+	struct trace_thread *t = malloc(sizeof(*t));
 	struct trace_edge_key ek, *eprev = NULL;
 	struct trace_py_key pk, *pprev = NULL;
 	__u32 tid, *tprev = NULL;
 	size_t cap = 0, ecap = 0;
 	int err = -ENOMEM;
 
-	if (!r)
+	if (!r || !t) {
+		free(r);
+		free(t);
 		return -ENOMEM;
+	}
 	for (__u32 i = 0; i < ps->n; i++) {
 		if (skip[i])
 			continue;
@@ -992,17 +993,16 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 	}
 	/* calls still open now: their threads are in the middle of them */
 	while (!bpf_map_get_next_key(tfd, tprev, &tid)) {
-		struct trace_thread *t = (struct trace_thread *)r;
-
 		tprev = &tid;
 		if (!bpf_map_lookup_elem(tfd, &tid, t))
-			res->in_progress += t->depth < TRACE_MAX_DEPTH ? t->depth : TRACE_MAX_DEPTH;
+			res->in_progress += t->depth + t->over;
 	}
 	for (__u32 i = 0; i < TRACE_STAT_MAX; i++)
 		res->stat[i] = percpu_sum(skel->maps.counters, i);
 	err = 0;
 out:
 	free(r);
+	free(t);
 	return err;
 }
 

@@ -612,6 +612,26 @@ test_trace_recursion_deeper_than_64()
 	expect_lost "$f" too_deep=111
 }
 
+# Python under a profiler, recursing past the 64 frames kept: the calls
+# beyond are counted at their entry, their returns matched to them (the
+# profiler's own callback returns in between, seen at its return only).
+test_trace_python_deeper_than_64()
+{
+	local f=$T/out/pd.json got
+
+	[[ -x $PYTHON311 ]] || fail "$PYTHON311 is not installed"
+	printf '%s\n' 'def d(n):' '    return d(n - 1) + 1 if n > 0 else 0' 'for i in range(3):' '    d(100)' >"$T/pydeep.py"
+	run_trace pd.json --python -- "$PYTHON311" -c \
+		"import sys, runpy; sys.setprofile(lambda *a: None); runpy.run_path('$T/pydeep.py', run_name='__main__')"
+	got=$(trace_fn "$f" "$T/pydeep.py:d" '"\(.calls) \(.primitive_calls)"')
+	[[ $got == "303 3" ]] || fail "d: calls and primitive $got, expected 303 3"
+	got=$(jqs "$f" '.lost | "\(.too_deep) \(.unmatched_returns) \(.in_progress)"')
+	got=${got%% *}
+	((got > 0)) || fail "no call was deeper than the frames kept: $(jq -c .lost "$f")"
+	got=$(jqs "$f" '.lost | .unmatched_returns + .in_progress + .abandoned_entries')
+	((got == 0)) || fail "returns out of step: $(jq -c .lost "$f")"
+}
+
 # A glob over a whole program leaves out its entry point, which is jumped
 # to (a return probe would overwrite argc): the command runs unharmed.
 test_trace_glob_leaves_out_the_entry_point()
@@ -926,6 +946,7 @@ test_trace_refused_function_left_out()
 }
 
 ALL_TESTS+=(
+	trace_python_deeper_than_64
 	trace_pid_given_twice
 	trace_recursion_deeper_than_64
 	trace_glob_leaves_out_the_entry_point
