@@ -133,7 +133,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	};
 	unsigned long min_block = 0;
 	bool min_block_given = false;
-	int c, n;
+	int c;
 
 	a->opts.freq = DEFAULT_FREQ;
 	a->opts.user = a->opts.kernel = true;
@@ -142,11 +142,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	while ((c = getopt_long(argc, argv, "+:p:F:d:o:UKvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': /* repeated -p add up */
-			n = parse_pid_list(optarg, a->target.pids + a->target.npids,
-					   TARGET_MAX_PIDS - a->target.npids);
-			if (n < 0)
+			if (target__add_pids(&a->target, optarg))
 				return EXIT_USAGE;
-			a->target.npids += n;
 			break;
 		case 'F':
 			if (parse_ulong(optarg, 1, MAX_FREQ, "-F", &a->opts.freq))

@@ -122,18 +122,15 @@ static int syscalls_parse_args(int argc, char **argv, struct sysc_args *a)
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
-	int c, n;
+	int c;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:p:d:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			n = parse_pid_list(optarg, a->target.pids + a->target.npids,
-					   TARGET_MAX_PIDS - a->target.npids);
-			if (n < 0)
+			if (target__add_pids(&a->target, optarg))
 				return EXIT_USAGE;
-			a->target.npids += n;
 			break;
 		case 'd':
 			if (parse_ulong(optarg, 1, MAX_DURATION, "-d", &a->duration_s))

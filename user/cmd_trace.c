@@ -213,11 +213,8 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 	while ((c = getopt_long(end, argv, ":p:d:o:s:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			n = parse_pid_list(optarg, a->target.pids + a->target.npids,
-					   TARGET_MAX_PIDS - a->target.npids);
-			if (n < 0)
+			if (target__add_pids(&a->target, optarg))
 				return EXIT_USAGE;
-			a->target.npids += n;
 			break;
 		case 'd':
 			if (parse_ulong(optarg, 1, MAX_DURATION, "-d", &a->duration_s))
@@ -296,13 +293,6 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 	if (a->command && a->target.npids) {
 		vigil_err("trace: give either -p or a command, not both");
 		return EXIT_USAGE;
-	}
-	/* a pid given twice is one target: its probes must not be attached twice */
-	for (int i = 0, k; i < a->target.npids; i++) {
-		for (k = 0; k < i && a->target.pids[k] != a->target.pids[i]; k++)
-			;
-		if (k < i)
-			a->target.pids[i--] = a->target.pids[--a->target.npids];
 	}
 	if (a->output && !a->output[0]) {
 		vigil_err("trace: -o: empty file name");

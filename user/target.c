@@ -35,6 +35,23 @@ static int read_status(int pid, int *tgid, char *state)
 	return 0;
 }
 
+int target__add_pids(struct target *t, const char *list)
+{
+	int pids[TARGET_MAX_PIDS], n = parse_pid_list(list, pids, TARGET_MAX_PIDS - t->npids);
+
+	if (n < 0)
+		return EXIT_USAGE;
+	for (int i = 0; i < n; i++) {
+		int k = 0;
+
+		while (k < t->npids && t->pids[k] != pids[i])
+			k++;
+		if (k == t->npids)
+			t->pids[t->npids++] = pids[i];
+	}
+	return 0;
+}
+
 int target__check_pids(const int *pids, int npids)
 {
 	for (int i = 0; i < npids; i++) {

@@ -21,6 +21,13 @@ struct target {
 };
 
 /*
+ * Add the comma-separated pids of list (one -p option; repeated ones add
+ * up), each pid once however often it is given. Returns 0, or EXIT_USAGE
+ * after printing why.
+ */
+int target__add_pids(struct target *t, const char *list);
+
+/*
  * Check that every pid names a live process and is a process, not one of
  * its threads. Returns 0, or -ESRCH / -EINVAL after printing which.
  */

@@ -107,6 +107,18 @@ static void profile_defaults_are_99hz_both_stacks_whole_system(void **state)
 	assert_null(a.output);
 }
 
+/* A pid given twice, in one -p or in two, is one target. */
+static void repeated_pids_are_one_target(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, "-p", "10,10", "-p", "20,10", NULL), 0);
+	assert_int_equal(a.target.npids, 2);
+	assert_int_equal(a.target.pids[0], 10);
+	assert_int_equal(a.target.pids[1], 20);
+}
+
 static void profile_takes_pids_rate_duration_output(void **state)
 {
 	struct profile_args a;
@@ -232,6 +244,7 @@ int main(void)
 		cmocka_unit_test(cpu_list_reads_ranges_like_sysfs),
 		cmocka_unit_test(profile_defaults_are_99hz_both_stacks_whole_system),
 		cmocka_unit_test(profile_takes_pids_rate_duration_output),
+		cmocka_unit_test(repeated_pids_are_one_target),
 		cmocka_unit_test(profile_clocks_and_their_options),
 		cmocka_unit_test(profile_command_follows_double_dash),
 		cmocka_unit_test(profile_rejects_bad_usage_with_status_2),
