@@ -119,6 +119,8 @@ struct scan {
 	__u32 fn;
 	__u32 depth;
 	__u32 found; /* enter: frames of fn; leave: the innermost frame of fn */
+	__u64 sp;
+	bool chained; /* the call is a tail call out of a traced function */
 };
 
 static long count_fn(__u32 i, void *arg)
@@ -182,8 +184,57 @@ static __always_inline void drop_frames(struct trace_thread *t, __u32 from, __u3
 	bpf_loop(TRACE_MAX_DEPTH, drop_frame, &dr, 0);
 }
 
-/* nested: the returns come in order for every entry, deep or not (Python's probes). */
-static __always_inline void enter(__u32 fn, bool nested)
+/*
+ * Open native calls that a new call at stack pointer sp cannot be inside:
+ * entered at or below sp on the same stack, so their frames are gone (a
+ * longjmp past them, an exception). Dropped from the top down, counted.
+ * A stack pointer more than GONE_SPAN above is another stack (a signal's
+ * alternate stack, a fiber's), not a return past them.
+ */
+#define GONE_SPAN (16ULL << 20)
+
+static long drop_gone(__u32 i, void *arg)
+{
+	struct scan *sc = arg;
+	struct trace_frame *fr;
+	__u32 d = sc->t->depth;
+
+	if (!d || d > TRACE_MAX_DEPTH)
+		return 1;
+	fr = &sc->t->f[(d - 1) & (TRACE_MAX_DEPTH - 1)];
+	if (!fr->sp || fr->sp > sc->sp || sc->sp - fr->sp > GONE_SPAN ||
+	    (fr->sp == sc->sp && sc->chained))
+		return 1;
+	untimed(fr->fn, !fr->rec);
+	count(TRACE_STAT_ABANDONED);
+	sc->t->depth = d - 1;
+	return 0;
+}
+
+/*
+ * Whether the call at sp was jumped to from a traced function (a tail
+ * call): its return address is then already the kernel's uretprobe
+ * trampoline, the first slot of the process's uprobe area, and the caller
+ * is not gone though its stack pointer is the same.
+ */
+static __always_inline bool tail_call(__u64 sp)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct xol_area *xa = BPF_CORE_READ(task, mm, uprobes_state.xol_area);
+	__u64 ra = 0, tramp;
+
+	if (!xa)
+		return false;
+	tramp = BPF_CORE_READ(xa, vaddr);
+	bpf_probe_read_user(&ra, sizeof(ra), (void *)sp);
+	return ra == tramp;
+}
+
+/*
+ * nested: the returns come in order for every entry, deep or not (Python's
+ * probes); sp: the stack pointer of a native call, 0 for Python's.
+ */
+static __always_inline void enter(__u32 fn, bool nested, __u64 sp)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), d, rec = 0;
 	struct trace_thread *t;
@@ -198,6 +249,11 @@ static __always_inline void enter(__u32 fn, bool nested)
 			count(TRACE_STAT_THREADS_FULL);
 			return;
 		}
+	}
+	if (sp && t->depth) {
+		struct scan sc = {.t = t, .sp = sp, .chained = tail_call(sp)};
+
+		bpf_loop(TRACE_MAX_DEPTH, drop_gone, &sc, 0);
 	}
 	d = t->depth;
 	{
@@ -226,6 +282,7 @@ static __always_inline void enter(__u32 fn, bool nested)
 	fr->rec = rec;
 	fr->off0 = t->off_ns;
 	fr->child_ns = 0;
+	fr->sp = sp;
 	t->depth = d + 1;
 	/* last, so that the program's own time is not the call's */
 	fr->ts = bpf_ktime_get_ns();
@@ -337,17 +394,20 @@ static __always_inline bool leave(__u32 fn)
 SEC("uprobe")
 int trace_entry(struct pt_regs *ctx)
 {
-	__u32 fn = bpf_get_attach_cookie(ctx);
+	__u32 cookie = bpf_get_attach_cookie(ctx), fn = cookie & ~TRACE_STEPPED;
 
-	if (wanted(fn))
-		enter(fn, false);
+	if (!wanted(fn))
+		return 0;
+	if (cookie & TRACE_STEPPED)
+		count(TRACE_STAT_HITS_STEPPED);
+	enter(fn, false, PT_REGS_SP(ctx));
 	return 0;
 }
 
 SEC("uretprobe")
 int trace_return(struct pt_regs *ctx)
 {
-	__u32 fn = bpf_get_attach_cookie(ctx);
+	__u32 fn = bpf_get_attach_cookie(ctx) & ~TRACE_STEPPED;
 
 	if (wanted(fn) && !leave(fn))
 		count(TRACE_STAT_UNMATCHED_RET);
@@ -418,7 +478,7 @@ int trace_py_entry(struct pt_regs *ctx)
 		return 0;
 	fn = py_fn(ctx);
 	if (fn != TRACE_ROOT)
-		enter(fn, true);
+		enter(fn, true, 0);
 	return 0;
 }
 
@@ -465,11 +525,43 @@ int trace_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!t)
 		return 0;
-	if (t->depth) {
-		count_n(TRACE_STAT_THREAD_EXIT, t->depth);
+	if (t->depth || t->over) {
+		count_n(TRACE_STAT_THREAD_EXIT, t->depth + t->over);
 		drop_frames(t, 0, t->depth);
 	}
 	bpf_map_delete_elem(&threads, &tid);
+	return 0;
+}
+
+/*
+ * An exec ends the calls open in the thread that execs, and every other
+ * thread of the process (they exit). From a thread other than the main
+ * one, the process goes on under the main thread's pid in a new task,
+ * which probes bound to the old one by pid no longer see: counted, said.
+ */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(trace_exec, struct task_struct *p, pid_t old_pid)
+{
+	__u32 tid = BPF_CORE_READ(p, pid), tgid = BPF_CORE_READ(p, tgid), old = old_pid;
+	struct trace_thread *t;
+
+	if (old != tid) {
+		if (!filter_tgid || bpf_map_lookup_elem(&targets, &tgid))
+			count(TRACE_STAT_EXEC_THREAD);
+		t = bpf_map_lookup_elem(&threads, &old);
+		if (t) {
+			count_n(TRACE_STAT_THREAD_EXIT, t->depth + t->over);
+			drop_frames(t, 0, t->depth);
+			bpf_map_delete_elem(&threads, &old);
+		}
+	}
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (t && (t->depth || t->over)) {
+		count_n(TRACE_STAT_THREAD_EXIT, t->depth + t->over);
+		drop_frames(t, 0, t->depth);
+		t->depth = 0;
+		t->over = 0;
+	}
 	return 0;
 }
 

@@ -9,11 +9,13 @@
  * Functions are numbered: a probed function by the loader, as its probes'
  * cookie; a Python function by the BPF program, the first time it is seen.
  */
-#define TRACE_MAX_FN	 8192	     /* the rows map is sized to what is probed */
-#define TRACE_ROOT	 0xffffffffu /* the caller of a call with no traced caller */
-#define TRACE_MAX_DEPTH	 64	     /* open calls kept per thread, the kernel's own limit */
-#define TRACE_DEPTHS	 8	     /* recursion levels with their own totals */
-#define TRACE_MAX_OVER	 256	     /* Python calls beyond the frames kept, by function */
+#define TRACE_MAX_FN 8192	 /* the rows map is sized to what is probed */
+#define TRACE_ROOT   0xffffffffu /* the caller of a call with no traced caller */
+#define TRACE_STEPPED                                                                              \
+	0x80000000u	     /* in a cookie: the function's first instruction is single-stepped */
+#define TRACE_MAX_DEPTH	 64  /* open calls kept per thread, the kernel's own limit */
+#define TRACE_DEPTHS	 8   /* recursion levels with their own totals */
+#define TRACE_MAX_OVER	 256 /* Python calls beyond the frames kept, by function */
 #define TRACE_PY_FILE	 160
 #define TRACE_PY_NAME	 64
 #define TRACE_MAX_THREAD 16384
@@ -55,6 +57,7 @@ struct trace_frame {
 	__u64 ts;
 	__u64 off0;	/* the thread's off_ns at entry */
 	__u64 child_ns; /* time in traced callees */
+	__u64 sp;	/* the stack pointer at entry; 0 for Python's calls */
 };
 
 /* A thread's open calls, innermost last. */
@@ -86,6 +89,8 @@ enum trace_stat {
 	TRACE_STAT_THREADS_FULL,   /* calls of threads with no room to be followed */
 	TRACE_STAT_FUNCTIONS_FULL, /* Python calls of functions beyond TRACE_MAX_FN */
 	TRACE_STAT_EDGES_FULL,	   /* returns whose caller edge had no room */
+	TRACE_STAT_HITS_STEPPED, /* entries of functions whose first instruction is single-stepped */
+	TRACE_STAT_EXEC_THREAD,	 /* targets that exec'd from a thread other than their main one */
 	TRACE_STAT_MAX,
 };
 

@@ -145,9 +145,11 @@ static void usage(FILE *f)
 		"                          SIGTERM, SIGHUP or SIGQUIT, or every target has "
 		"exited;\n"
 		"                          a command still running is then sent SIGTERM)\n"
-		"  -s, --sort KEY          calls, tottime (default), cumtime, percall, "
-		"cumpercall,\n"
-		"                          cpu, wait, min, max, p50, p90, p99 or name\n"
+		"  -s, --sort KEY          calls, tottime (default; calls with --python), "
+		"cumtime,\n"
+		"                          percall, cumpercall, cpu, wait, min, max, p50, p90, "
+		"p99\n"
+		"                          or name\n"
 		"      --top N             the first N rows only\n"
 		"      --callers GLOB      who called the functions GLOB matches, with counts and "
 		"times\n"
@@ -192,6 +194,7 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 		{},
 	};
 	int c, n, end = argc;
+	bool sort_given = false;
 	char *e;
 
 	/* the command starts after the first "--": options and probes come before it */
@@ -234,6 +237,7 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 				return EXIT_USAGE;
 			}
 			a->sort = n;
+			sort_given = true;
 			break;
 		case OPT_TOP:
 			if (parse_ulong(optarg, 1, 1000000, "--top", &a->top))
@@ -283,6 +287,9 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 			return EXIT_USAGE;
 		}
 	}
+	/* Python's calls are mostly untimed (see the README): counts first */
+	if (a->python && !sort_given)
+		a->sort = SORT_CALLS;
 	a->probes = &argv[optind];
 	a->nprobes = end - optind;
 	if (!a->nprobes && !a->python) {
@@ -442,9 +449,9 @@ static int attach_range(struct fn_batch *b, size_t lo, size_t hi)
 		return fd;
 	if (hi - lo == 1) {
 		if (!b->refused++ && b->ps)
-			b->first_refused = b->ps->fns[b->cookies[lo]].name;
+			b->first_refused = b->ps->fns[b->cookies[lo] & ~TRACE_STEPPED].name;
 		if (b->skip)
-			b->skip[b->cookies[lo]] = true;
+			b->skip[b->cookies[lo] & ~TRACE_STEPPED] = true;
 		return 0;
 	}
 	mid = lo + (hi - lo) / 2;
@@ -654,7 +661,7 @@ static size_t same_file(const struct probe_set *ps, size_t first, const bool *sk
 		    strcmp(ps->fns[j].path, ps->fns[first].path))
 			continue;
 		offsets[cnt] = ps->fns[j].offset;
-		cookies[cnt++] = j;
+		cookies[cnt++] = j | (ps->fns[j].stepped ? TRACE_STEPPED : 0);
 	}
 	return cnt;
 }
@@ -708,6 +715,22 @@ static int find_all_refused(struct trace_bpf *skel, const struct probe_set *ps, 
 	return err ? -1 : 0;
 }
 
+/*
+ * A target that exited while vigil attached to it: said once, left out;
+ * the run goes on for the others (and ends if none is left).
+ */
+static bool pid_gone(int pid)
+{
+	static int said;
+
+	if (pid <= 0 || !(kill(pid, 0) && errno == ESRCH))
+		return false;
+	if (said != pid)
+		vigil_err("trace: pid %d exited while vigil was attaching; left out", pid);
+	said = pid;
+	return true;
+}
+
 /* Every probe, for each of pids (none: every process). */
 static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids, int npids,
 		      const struct probe_set *ps, const char *py_path, bool *skip)
@@ -749,6 +772,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 		for (int k = 0; k < n && cnt; k++) {
 			bt.pid = npids ? pids[k] : -1;
 			err = attach_range(&bt, 0, cnt);
+			if (err && pid_gone(bt.pid))
+				continue;
 			if (err) {
 				vigil_err("trace: cannot attach to %zu functions in %s%s: %s", cnt,
 					  p->file, bt.pid > 0 ? "" : " (every process)",
@@ -767,6 +792,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 
 			err = attach_usdt(skel->progs.trace_point, ls, pid, p->path, p->provider,
 					  p->usdt_name, i);
+			if (err && pid_gone(pid))
+				continue;
 			if (err) {
 				vigil_err("trace: cannot attach to %s in %s%s: %s", p->name,
 					  p->file, pid > 0 ? "" : " (every process)",
@@ -783,6 +810,8 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 		if (!err)
 			err = attach_usdt(skel->progs.trace_py_return, ls, pid, py_path, "python",
 					  "function__return", 0);
+		if (err && pid_gone(pid))
+			continue;
 		if (err) {
 			vigil_err("trace: --python: cannot attach to python:function__entry and "
 				  "function__return in %s: %s",
@@ -790,7 +819,10 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 			goto fail;
 		}
 	}
-	vigil_info(1, "trace: attached to %zu probe%s%s", ps->n, ps->n == 1 ? "" : "s",
+	n = 0;
+	for (size_t i = 0; i < ps->n; i++)
+		n += !skip[i];
+	vigil_info(1, "trace: attached to %d probe%s%s", n, n == 1 ? "" : "s",
 		   py_path ? ", and to Python's function__entry and function__return" : "");
 	free(offsets);
 	free(cookies);
@@ -805,16 +837,52 @@ fail:
 
 /* ---------------------------------------------------------------- running */
 
+static bool thread_exec_said;
+
+static void report_thread_exec(void)
+{
+	if (thread_exec_said)
+		return;
+	thread_exec_said = true;
+	vigil_err("trace: a target exec'd from a thread other than its main one: the kernel "
+		  "keeps the probes on its old main thread, so the new program is not traced; "
+		  "trace it again by its pid");
+}
+
+/* What the probes cost the targets since the last call, as a share of one CPU, in %. */
+struct rate {
+	unsigned long long when;
+	__u64 hits, stepped;
+};
+
+static double probe_share(struct trace_bpf *skel, struct rate *r, const struct result *res,
+			  unsigned long long now, double *per_s)
+{
+	__u64 hits = percpu_sum(skel->maps.counters, TRACE_STAT_HITS);
+	__u64 stepped = percpu_sum(skel->maps.counters, TRACE_STAT_HITS_STEPPED);
+	double dt = (now - r->when) / 1e9, ns;
+
+	ns = (hits - r->hits - (stepped - r->stepped)) * res->cost_ns +
+	     (stepped - r->stepped) * res->cost_step_ns;
+	*per_s = (hits - r->hits) / dt;
+	r->when = now;
+	r->hits = hits;
+	r->stepped = stepped;
+	return ns / 1e9 / dt * 100;
+}
+
 /*
  * Until the duration ends, a stop signal comes, or the targets are gone.
  * Once a second, the probes' rate against their cost: a warning, once,
- * when they cost the targets more than the threshold.
+ * when they cost the targets more than the threshold; and one when a
+ * target exec'd from a thread, out of the probes' reach.
  */
 static double run(struct trace_bpf *skel, struct trace_args *a, const sigset_t *stop_sigs,
-		  double cost_ns)
+		  const struct result *res)
 {
-	unsigned long long start = now_ns(), deadline = 0, last = start, last_hits = 0;
+	unsigned long long start = now_ns(), deadline = 0;
 	bool follow = a->command || a->target.npids, warned = false;
+	struct rate r = {.when = start};
 
 	if (a->duration_s)
 		deadline = start + a->duration_s * 1000000000ULL;
@@ -830,23 +898,22 @@ static double run(struct trace_bpf *skel, struct trace_args *a, const sigset_t *
 			break;
 		if (follow && !target__alive(&a->target))
 			break;
-		if (!warned && cost_ns > 0 && now - last >= 1000000000ULL) {
-			__u64 hits = percpu_sum(skel->maps.counters, TRACE_STAT_HITS);
-			double rate = (hits - last_hits) * 1e9 / (now - last);
-			double pct = rate * cost_ns / 1e9 * 100;
+		if (now - r.when < 1000000000ULL)
+			continue;
+		if (percpu_sum(skel->maps.counters, TRACE_STAT_EXEC_THREAD))
+			report_thread_exec();
+		if (!warned && res->cost_ns > 0) {
+			double per_s, pct = probe_share(skel, &r, res, now, &per_s);
 
 			if (pct > a->max_overhead) {
 				vigil_err("trace: the probes fire %.0f times a second, which costs "
-					  "the "
-					  "targets about %.0f%% of a CPU (%.1f us a call): trace "
-					  "fewer "
-					  "or less frequent functions",
-					  rate, pct, cost_ns / 1e3);
+					  "the targets about %.0f%% of a CPU: trace fewer or less "
+					  "frequent functions",
+					  per_s, pct);
 				warned = true;
 			}
-			last = now;
-			last_hits = hits;
 		}
+		r.when = now;
 	}
 	return (now_ns() - start) / 1e9;
 }
@@ -1235,7 +1302,7 @@ static int write_text(FILE *f, const struct trace_args *a, const struct result *
 		fprintf(f,
 			"(%llu Python call%s seen at the return only, so counted but not timed: "
 			"CPython 3.11 fires function__entry only while a tracer or profiler is "
-			"set)\n",
+			"set, and not in the profiler's own code)\n",
 			(unsigned long long)py_untimed, py_untimed == 1 ? " was" : "s were");
 	if (a->callers)
 		write_relations(f, res, a->callers, true);
@@ -1382,9 +1449,10 @@ static void report_losses(const struct result *res)
 
 	if (s[TRACE_STAT_UNMATCHED_RET] || s[TRACE_STAT_ABANDONED] || s[TRACE_STAT_THREAD_EXIT] ||
 	    s[TRACE_STAT_TOO_DEEP] || res->in_progress)
-		vigil_err("trace: not timed: %llu returns of calls begun before the start, %llu "
-			  "calls unwound past (longjmp, exceptions), %llu open when their thread "
-			  "exited, %llu open at the end, %llu deeper than %d open calls",
+		vigil_err("trace: not timed: %llu returns with no open call of their function "
+			  "(begun as vigil started, or of threads not followed), %llu calls "
+			  "unwound past (longjmp, exceptions), %llu open when their thread exited "
+			  "or exec'd, %llu open at the end, %llu deeper than %d open calls",
 			  (unsigned long long)s[TRACE_STAT_UNMATCHED_RET],
 			  (unsigned long long)s[TRACE_STAT_ABANDONED],
 			  (unsigned long long)s[TRACE_STAT_THREAD_EXIT],
@@ -1581,7 +1649,7 @@ int cmd_trace(int argc, char **argv)
 	skel->bss->armed = 1;
 	if (a.command && target__release(&a.target, a.command[0]))
 		goto cleanup;
-	res.elapsed_s = run(skel, &a, &stop_sigs, res.cost_ns);
+	res.elapsed_s = run(skel, &a, &stop_sigs, &res);
 	skel->bss->armed = 0;
 	links__destroy(&ls);
 
@@ -1598,6 +1666,8 @@ int cmd_trace(int argc, char **argv)
 	if (outfile__commit(&out) || err)
 		goto cleanup;
 	report_losses(&res);
+	if (res.stat[TRACE_STAT_EXEC_THREAD])
+		report_thread_exec();
 	warn_overhead(&a, &res);
 	ret = EXIT_OK;
 cleanup:

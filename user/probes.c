@@ -46,8 +46,12 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
-/* The files pid maps, for one whose base name matches name. */
-static bool find_in_maps(int pid, const char *name, char *path, char *file, size_t len)
+/*
+ * The files pid maps, for one whose base name matches name (exact: whose
+ * path is name), deleted or not. A deleted one is opened through
+ * map_files, so it is the file the process runs, not what replaced it.
+ */
+static bool find_in_maps(int pid, const char *name, bool exact, char *path, char *file, size_t len)
 {
 	char buf[64], line[PATH_MAX + 128];
 	bool found = false;
@@ -71,7 +75,7 @@ static bool find_in_maps(int pid, const char *name, char *path, char *file, size
 		if (del && !del[10])
 			*del = '\0';
 		base = strrchr(p, '/') + 1;
-		if (!short_name_matches(base, name))
+		if (exact ? strcmp(p, name) : !short_name_matches(base, name))
 			continue;
 		if (del)
 			snprintf(path, len, "/proc/%d/map_files/%s", pid, range);
@@ -148,12 +152,16 @@ int probes__resolve_file(const char *name, const struct probe_where *w, char *pa
 	if (strchr(name, '/')) {
 		if (access(name, F_OK))
 			return -errno;
-		snprintf(path, len, "%s", name);
 		snprintf(file, len, "%s", realpath(name, real) ? real : name);
+		/* what a target maps under that path, also if replaced since */
+		for (int i = 0; i < w->npids; i++)
+			if (find_in_maps(w->pids[i], file, true, path, real, len))
+				return 0;
+		snprintf(path, len, "%s", name);
 		return 0;
 	}
 	for (int i = 0; i < w->npids; i++)
-		if (find_in_maps(w->pids[i], name, path, file, len))
+		if (find_in_maps(w->pids[i], name, false, path, file, len))
 			return 0;
 	if (w->npids)
 		return -ENOENT;
@@ -246,16 +254,48 @@ static bool single_stepped(int fd, __u64 off)
 	return !(b[0] == 0x0f && b[1] >= 0x80 && b[1] <= 0x8f);
 }
 
-/*
- * Code that is jumped to, not called: its first word on the stack is no
- * return address, and a return probe would overwrite what is there (argc
- * at _start). The file's entry point, and the dynamic loader's trampolines.
- */
-static bool jumped_to(const char *name, __u64 addr, __u64 entry)
+/* name without its leading underscores is one of names. */
+static bool bare_name_is(const char *name, const char *const *names)
 {
-	return addr == entry || !strncmp(name, "_dl_runtime_resolve", 19) ||
-	       !strncmp(name, "_dl_runtime_profile", 19) || !strcmp(name, "__restore_rt") ||
-	       !strcmp(name, "_dl_start_user");
+	while (*name == '_')
+		name++;
+	for (; *names; names++)
+		if (!strcmp(name, *names))
+			return true;
+	return false;
+}
+
+/*
+ * Why a function cannot be traced without harm to its program, or NULL.
+ * A return probe replaces the return address on the stack at entry:
+ * - code jumped to, not called, has no return address there, and the
+ *   probe overwrites what is (argc at _start): the file's entry point, the
+ *   loader's trampolines, GCC's .cold fragments;
+ * - a function that returns twice (setjmp) finds no probe the second
+ *   time, and its program dies of SIGSEGV;
+ * - the C++ unwinder reads return addresses to find callers: through its
+ *   own functions an exception cannot be thrown at all.
+ */
+static const char *unsafe_to_probe(const char *raw, __u64 addr, __u64 entry)
+{
+	static const char *const twice[] = {"setjmp",	  "sigsetjmp",	 "savectx", "vfork",
+					    "getcontext", "swapcontext", "qsetjmp", NULL};
+	static const char *const unwind[] = {"cxa_throw", "cxa_rethrow", "gxx_personality_v0",
+					     NULL};
+
+	if (addr == entry)
+		return "is the program's entry point, jumped to, not called";
+	if (!strncmp(raw, "_dl_runtime_resolve", 19) || !strncmp(raw, "_dl_runtime_profile", 19) ||
+	    !strcmp(raw, "__restore_rt") || !strcmp(raw, "_dl_start_user"))
+		return "is a trampoline, jumped to, not called";
+	if (strstr(raw, ".cold"))
+		return "is a cold part of a function, jumped to, not called";
+	if (bare_name_is(raw, twice) || !strncmp(raw, "__sigsetjmp", 11))
+		return "returns twice, and the second return would find no probe and crash the "
+		       "program";
+	if (!strncmp(raw, "_Unwind_", 8) || bare_name_is(raw, unwind))
+		return "is part of C++ exception unwinding, which a return probe breaks";
+	return NULL;
 }
 
 struct match {
@@ -331,8 +371,9 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 	struct strtab *strs = strtab__new();
 	struct demangler *dm = strs ? demangler__new(strs) : NULL;
 	struct match *m = NULL;
-	size_t nm = 0, cap = 0, nifunc = 0, added = 0, njumped = 0;
-	const char *ifunc_name = NULL, *jumped_name = NULL;
+	size_t nm = 0, cap = 0, nifunc = 0, added = 0, nunsafe = 0;
+	const char *ifunc_name = NULL, *unsafe_name = NULL, *unsafe_why = NULL, *why;
+	bool cxx_eh = false;
 	bool have_symtab = false;
 	GElf_Ehdr eh;
 	struct elf_file ef;
@@ -365,12 +406,15 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 
 			if (!gelf_getsym(data, i, &sym))
 				continue;
+			raw = elf_strptr(ef.elf, sh.sh_link, sym.st_name);
+			if (!raw || !raw[0])
+				continue;
+			/* C++ code that throws or catches names the personality routine */
+			if (!strcmp(raw, "__gxx_personality_v0"))
+				cxx_eh = true;
 			type = GELF_ST_TYPE(sym.st_info);
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
 			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
-				continue;
-			raw = elf_strptr(ef.elf, sh.sh_link, sym.st_name);
-			if (!raw || !raw[0])
 				continue;
 			shown = demangler__name(dm, raw);
 			if (!shown)
@@ -382,9 +426,11 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 				ifunc_name = shown;
 				continue;
 			}
-			if (jumped_to(raw, sym.st_value, eh.e_entry)) {
-				njumped++;
-				jumped_name = shown;
+			why = unsafe_to_probe(raw, sym.st_value, eh.e_entry);
+			if (why) {
+				nunsafe++;
+				unsafe_name = shown;
+				unsafe_why = why;
 				continue;
 			}
 			if (nm == cap) {
@@ -423,12 +469,9 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 		s->fns[s->n - 1].stepped = single_stepped(ef.fd, off);
 		added++;
 	}
-	if (!nm && njumped)
-		vigil_err("trace: %s: %s is jumped to, not called (%s): a return probe would "
-			  "overwrite its stack, so it cannot be traced",
-			  spec, jumped_name,
-			  !strcmp(jumped_name, "_start") ? "the program's entry point"
-							 : "a trampoline");
+	if (!nm && nunsafe)
+		vigil_err("trace: %s: %s %s, so it cannot be traced", spec, unsafe_name,
+			  unsafe_why);
 	else if (!nm && nifunc)
 		vigil_err("trace: %s: '%s' matches only IFUNC resolvers, which pick an "
 			  "implementation at load; probe the implementation by its name",
@@ -443,9 +486,16 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 		vigil_err("trace: %s: '%s' is also an IFUNC, the one programs call: only the old "
 			  "symbol of that name is probed; probe the implementation by its name",
 			  spec, ifunc_name);
-	if (nm && njumped)
-		vigil_info(1, "trace: %s: left out %zu functions jumped to, not called, such as %s",
-			   spec, njumped, jumped_name);
+	if (nm && nunsafe)
+		vigil_err(
+			"trace: %s: left out %zu function%s that cannot be traced safely, such as "
+			"%s: it %s",
+			spec, nunsafe, nunsafe == 1 ? "" : "s", unsafe_name, unsafe_why);
+	if (added && cxx_eh)
+		vigil_err("trace: %s: %s is C++ with exceptions: one thrown through a traced call "
+			  "ends the program (std::terminate), as a return probe hides its caller "
+			  "from the unwinder",
+			  spec, file);
 	ret = nm ? 0 : EXIT_USAGE;
 	vigil_info(1, "trace: %s: %zu functions in %s", spec, added, file);
 out_elf:
@@ -657,7 +707,7 @@ int probes__python_file(const struct probe_where *w, char *path, char *file, siz
 		snprintf(file, len, "%s", exe);
 		if (has_python_probes(path))
 			return 0;
-		if (find_in_maps(w->pids[0], "libpython3", path, file, len) &&
+		if (find_in_maps(w->pids[0], "libpython3", false, path, file, len) &&
 		    has_python_probes(path))
 			return 0;
 		vigil_err("trace: --python: pid %d (%s) has no python:function__entry USDT probe: "
