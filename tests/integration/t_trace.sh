@@ -512,7 +512,21 @@ test_trace_longjmp_and_thread_exit()
 	in_range "$got" 0 5000 || fail "outer: max $got us, for a setjmp and a longjmp"
 	expect_lost "$f" abandoned_entries="$n"
 
+	# a call outer makes after the jump has outer for its caller, not the
+	# inner it jumped out of: open calls below its stack pointer are gone
 	rm -f "$f"
+	run_trace j.json "$WORKLOADS/trace_calls:outer" "$WORKLOADS/trace_calls:inner" \
+		"$WORKLOADS/trace_calls:after_jump" -- "$WORKLOADS/trace_calls" longjmp "$n"
+	expect_edge "$f" outer after_jump "$n"
+	expect_calls "$f" after_jump "$n"
+	expect_lost "$f" abandoned_entries="$n"
+	# through libc's setjmp family, which cannot be probed, unharmed
+	rm -f "$f"
+	run_trace j.json "libc:*jmp*" -- "$WORKLOADS/trace_calls" longjmp "$n"
+	[[ $(truth calls outer) == "$n" ]] || fail "trace_calls longjmp under libc:*jmp*: $(tr '\n' '|' <"$TRUTH_FILE")"
+	grep -q 'cannot be traced safely' "$T/err" || fail "libc:*jmp*: the setjmp family not said to be left out: $(tr '\n' '|' <"$T/err")"
+	rm -f "$f"
+
 	f=$T/out/x.json
 	run_trace x.json "$WORKLOADS/trace_calls:g" "$WORKLOADS/trace_calls:doomed" -- \
 		"$WORKLOADS/trace_calls" threadexit
@@ -630,6 +644,38 @@ test_trace_python_deeper_than_64()
 	((got > 0)) || fail "no call was deeper than the frames kept: $(jq -c .lost "$f")"
 	got=$(jqs "$f" '.lost | .unmatched_returns + .in_progress + .abandoned_entries')
 	((got == 0)) || fail "returns out of step: $(jq -c .lost "$f")"
+}
+
+# A tail call (tailer jumps to g): g returns for both, and both are timed,
+# tailer g's caller; tailer is not taken for a call left by a jump.
+test_trace_tail_call()
+{
+	local f=$T/out/t.json
+
+	run_trace t.json "$WORKLOADS/trace_calls:tailer" "$WORKLOADS/trace_calls:g" -- \
+		"$WORKLOADS/trace_calls" tail 100
+	expect_calls "$f" tailer 100
+	expect_calls "$f" g 100
+	expect_edge "$f" tailer g 100
+	[[ $(trace_fn "$f" tailer .timed_calls) == 100 ]] || fail "tailer: not all calls timed"
+	expect_lost "$f"
+}
+
+# An exec from inside a call ends it: each image's f is counted and timed,
+# the call that exec'd counted, untimed, once per exec.
+test_trace_exec_ends_open_calls()
+{
+	local f=$T/out/e.json got
+
+	run_trace e.json "$WORKLOADS/trace_calls:f" "$WORKLOADS/trace_calls:exec_self" -- \
+		"$WORKLOADS/trace_calls" reexec 3
+	got=$(grep -c '^TRUTH name=image ' "$TRUTH_FILE")
+	((got == 4)) || fail "trace_calls reexec 3 ran $got images, expected 4"
+	got=$(trace_fn "$f" f '"\(.calls) \(.timed_calls)"')
+	[[ $got == "4 4" ]] || fail "f: calls and timed $got, expected 4 4 (one per image)"
+	got=$(trace_fn "$f" exec_self '"\(.calls) \(.timed_calls)"')
+	[[ $got == "3 0" ]] || fail "exec_self: calls and timed $got, expected 3 0"
+	expect_lost "$f" thread_exits_in_call=3
 }
 
 # A glob over a whole program leaves out its entry point, which is jumped
@@ -905,6 +951,7 @@ test_trace_bad_input()
 	expect_bad_trace "--format xml" 2 --format xml "$WORKLOADS/trace_calls:f" -- "${run[@]}"
 	expect_bad_trace "--python on a program that is not CPython" "1 2" --python -- "${run[@]}"
 	expect_bad_trace "the entry point, named" 2 "$WORKLOADS/trace_calls:_start" -- "${run[@]}"
+	expect_bad_trace "a function that returns twice" 2 "libc:_setjmp" -- "${run[@]}"
 	expect_bad_trace "the only function refused by the kernel" 1 "$WORKLOADS/trace_calls:trap_point" -- "${run[@]}"
 	expect_nothing_left "$before"
 }
@@ -946,6 +993,8 @@ test_trace_refused_function_left_out()
 }
 
 ALL_TESTS+=(
+	trace_tail_call
+	trace_exec_ends_open_calls
 	trace_python_deeper_than_64
 	trace_pid_given_twice
 	trace_recursion_deeper_than_64

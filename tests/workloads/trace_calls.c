@@ -18,6 +18,9 @@
 //                       inner(), which longjmp()s back into outer(): inner
 //                       never returns, outer always does.
 //   deep R N            deep(N) R times: N + 1 levels of recursion each.
+//   tail N              tailer() N times; it jumps to g() (a tail call).
+//   reexec N            f(1), then exec_self() execs this program with N - 1,
+//                       down to 0: N + 1 images, N execs from inside a call.
 //   threadexit          a thread calls g() 5 times, then doomed(), which
 //                       calls pthread_exit() inside; once it is joined,
 //                       main calls g() 3 times.
@@ -47,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define TRACED	 __attribute__((noipa, used))
 #define DEPTH	 6
@@ -116,6 +120,30 @@ TRACED int rec(int n)
 	return r + 1; /* work after the call: never a tail call */
 }
 
+/*
+ * tailer() jumps to g() (a tail call, as -O2 makes them): g returns to
+ * tailer's caller. It opens with push/pop so that its probe is emulated.
+ */
+void tailer(void);
+__asm__(".text\n"
+	".globl tailer\n"
+	".type tailer, @function\n"
+	"tailer:\n"
+	"	push %rbp\n"
+	"	pop %rbp\n"
+	"	jmp g\n"
+	".size tailer, .-tailer\n");
+
+/* exec_self(n): exec this program again with n - 1 from inside a traced call. */
+TRACED void exec_self(const char *self, long n)
+{
+	char arg[32];
+
+	snprintf(arg, sizeof(arg), "%ld", n - 1);
+	execl(self, self, "reexec", arg, (char *)NULL);
+	_exit(127);
+}
+
 /* deep(n): n + 1 levels of recursion, no sleep: deeper than the kernel's 64 return probes. */
 TRACED int deep(int n)
 {
@@ -139,6 +167,11 @@ __asm__(".text\n"
 
 static jmp_buf outer_env;
 
+TRACED void after_jump(void)
+{
+	sink++;
+}
+
 TRACED void inner(void)
 {
 	inner_calls++;
@@ -149,6 +182,7 @@ TRACED void outer(void)
 {
 	if (setjmp(outer_env) == 0)
 		inner();
+	after_jump(); /* called by outer, at the stack depth inner was called at */
 	sink++;
 }
 
@@ -194,7 +228,7 @@ static void time_calls(void (*fn)(void), long n, const char *name)
 static int usage(void)
 {
 	fprintf(stderr, "usage: trace_calls calls N M [STATUS] | sleep N | spin N | recurse R |"
-			" deep R N | longjmp N | threadexit\n");
+			" deep R N | tail N | reexec N | longjmp N | threadexit\n");
 	return 2;
 }
 
@@ -240,6 +274,20 @@ int main(int argc, char **argv)
 		for (long i = 0; i < n; i++)
 			deep((int)levels);
 		printf("TRUTH name=deep calls=%ld primitive=%ld\n", n * (levels + 1), n);
+		return 0;
+	}
+	if (!strcmp(mode, "tail") && argc == 3 && n >= 0) {
+		for (long i = 0; i < n; i++)
+			tailer();
+		printf("TRUTH name=tailer calls=%ld\n", n);
+		printf("TRUTH name=g calls=%d\n", g_calls);
+		return 0;
+	}
+	if (!strcmp(mode, "reexec") && argc == 3 && n >= 0) {
+		f(1);
+		printf("TRUTH name=image left=%ld\n", n);
+		if (n > 0)
+			exec_self(argv[0], n);
 		return 0;
 	}
 	if (!strcmp(mode, "longjmp") && argc == 3 && n >= 0) {
