@@ -186,13 +186,11 @@ static __always_inline void drop_frames(struct trace_thread *t, __u32 from, __u3
 
 /*
  * Open native calls that a new call at stack pointer sp cannot be inside:
- * entered at or below sp on the same stack, so their frames are gone (a
- * longjmp past them, an exception). Dropped from the top down, counted.
- * A stack pointer more than GONE_SPAN above is another stack (a signal's
- * alternate stack, a fiber's), not a return past them.
+ * entered at or below sp, so their frames are gone (a longjmp past them,
+ * an exception). Dropped from the top down, counted. The kernel drops its
+ * return probes of those calls by the same rule (arch_uretprobe_is_alive),
+ * so their returns will not come.
  */
-#define GONE_SPAN (16ULL << 20)
-
 static long drop_gone(__u32 i, void *arg)
 {
 	struct scan *sc = arg;
@@ -202,8 +200,7 @@ static long drop_gone(__u32 i, void *arg)
 	if (!d || d > TRACE_MAX_DEPTH)
 		return 1;
 	fr = &sc->t->f[(d - 1) & (TRACE_MAX_DEPTH - 1)];
-	if (!fr->sp || fr->sp > sc->sp || sc->sp - fr->sp > GONE_SPAN ||
-	    (fr->sp == sc->sp && sc->chained))
+	if (!fr->sp || fr->sp > sc->sp || (fr->sp == sc->sp && sc->chained))
 		return 1;
 	untimed(fr->fn, !fr->rec);
 	count(TRACE_STAT_ABANDONED);

@@ -750,6 +750,11 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 		vigil_err("trace: cannot attach raw_tp/sched_process_exit: %s", strerror(errno));
 		return -1;
 	}
+	l = bpf_program__attach(skel->progs.trace_exec);
+	if (!l || links__add(ls, l)) {
+		vigil_err("trace: cannot attach raw_tp/sched_process_exec: %s", strerror(errno));
+		return -1;
+	}
 	/* functions: one pair of links per file and process */
 	offsets = calloc(ps->n + 1, sizeof(*offsets));
 	cookies = calloc(ps->n + 1, sizeof(*cookies));
@@ -1226,6 +1231,14 @@ static void write_row(FILE *f, const struct fn_row *fn, bool hist)
 		hist__write_text(f, r->hist);
 }
 
+/* A row named by a glob: its whole name, or a Python function's name alone. */
+static bool name_matches(const char *glob, const struct fn_row *fn)
+{
+	const char *colon = strrchr(fn->name, ':');
+
+	return !fnmatch(glob, fn->name, 0) || (fn->python && colon && !fnmatch(glob, colon + 1, 0));
+}
+
 /* pstats' print_callers and print_callees: edges into (or out of) the functions glob matches. */
 static void write_relations(FILE *f, const struct result *res, const char *glob, bool callers)
 {
@@ -1234,7 +1247,7 @@ static void write_relations(FILE *f, const struct result *res, const char *glob,
 	for (size_t i = 0; i < res->nfns; i++) {
 		const struct fn_row *fn = &res->fns[i];
 
-		if (fnmatch(glob, fn->name, 0))
+		if (!name_matches(glob, fn))
 			continue;
 		shown++;
 		fprintf(f, "\n%s %s:\n%13s %11s %11s  %s\n", callers ? "Callers of" : "Callees of",

@@ -6,6 +6,7 @@
 #include <fnmatch.h>
 #include <gelf.h>
 #include <libgen.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,16 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
+/* Whether path in pid's mount namespace is the file path names in vigil's. */
+static bool same_file(int pid, const char *path)
+{
+	char theirs[PATH_MAX + 32];
+	struct stat a, b;
+
+	snprintf(theirs, sizeof(theirs), "/proc/%d/root%s", pid, path);
+	return !stat(theirs, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * The files pid maps, for one whose base name matches name (exact: whose
  * path is name), deleted or not. A deleted one is opened through
@@ -79,6 +90,8 @@ static bool find_in_maps(int pid, const char *name, bool exact, char *path, char
 			continue;
 		if (del)
 			snprintf(path, len, "/proc/%d/map_files/%s", pid, range);
+		else if (same_file(pid, p))
+			snprintf(path, len, "%s", p); /* valid for every target, not this one's */
 		else
 			snprintf(path, len, "/proc/%d/root%s", pid, p);
 		snprintf(file, len, "%s", p);
@@ -373,7 +386,7 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 	struct match *m = NULL;
 	size_t nm = 0, cap = 0, nifunc = 0, added = 0, nunsafe = 0;
 	const char *ifunc_name = NULL, *unsafe_name = NULL, *unsafe_why = NULL, *why;
-	bool cxx_eh = false;
+	bool cxx_eh = false, fibers = false;
 	bool have_symtab = false;
 	GElf_Ehdr eh;
 	struct elf_file ef;
@@ -412,6 +425,10 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			/* C++ code that throws or catches names the personality routine */
 			if (!strcmp(raw, "__gxx_personality_v0"))
 				cxx_eh = true;
+			/* code that switches stacks calls these */
+			if (sym.st_shndx == SHN_UNDEF &&
+			    (!strcmp(raw, "swapcontext") || !strcmp(raw, "makecontext")))
+				fibers = true;
 			type = GELF_ST_TYPE(sym.st_info);
 			if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
 			    sym.st_shndx == SHN_UNDEF || !sym.st_value)
@@ -491,6 +508,11 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			"trace: %s: left out %zu function%s that cannot be traced safely, such as "
 			"%s: it %s",
 			spec, nunsafe, nunsafe == 1 ? "" : "s", unsafe_name, unsafe_why);
+	if (added && fibers)
+		vigil_err("trace: %s: %s switches stacks (makecontext, swapcontext): a traced call "
+			  "that runs on a switched stack can crash the program, as the kernel's "
+			  "return probes assume one stack per thread",
+			  spec, file);
 	if (added && cxx_eh)
 		vigil_err("trace: %s: %s is C++ with exceptions: one thrown through a traced call "
 			  "ends the program (std::terminate), as a return probe hides its caller "

@@ -187,7 +187,7 @@ test_thousands_of_short_processes_keep_memory_flat()
 # [unknown] frame shows.
 test_stray_frame_pointer_cuts_the_stack()
 {
-	local cut spin n
+	local cut spin n bad
 
 	run_vigil "$T/stdout" "$T/err" profile -F 499 -o "$T/out/p.folded" \
 		--summary "$T/out/summary.txt" -- "$WORKLOADS/stray_frames" 1
@@ -204,8 +204,18 @@ test_stray_frame_pointer_cuts_the_stack()
 	# is in rbp, walks its real callers: a few in a thousand, not cut.
 	((cut * 100 >= spin * 98)) ||
 		fail "$cut of $spin samples in stray_spin are stray_frames;[truncated];...;stray_spin: $(stacks_of "$T/out/p.folded" stray_frames | grep 'stray_spin$' | grep -v -F 'stray_frames;[truncated];' | head -n 2)"
-	! stacks_of "$T/out/p.folded" stray_frames | grep -q -F -e '[heap]' -e '[unknown]' ||
-		fail "a stray address was named: $(stacks_of "$T/out/p.folded" stray_frames | grep -F -e '[heap]' -e '[unknown]' | head -n 1)"
+	# a stray address would show as [heap] or [unknown] under real frames;
+	# a sample taken while the command's execve replaced vigil's image (or
+	# the new image's first page faults) has no user frame to name but one
+	# [unknown] right above the kernel's: those are the exec, not strays
+	bad=$(awk '{ s = $0; sub(/ [0-9]+$/, "", s); n = split(s, f, ";")
+		if (f[1] != "stray_frames" || s !~ /\[heap\]|\[unknown\]/) next
+		if (f[2] == "[unknown]" && n > 2 && f[3] ~ /_\[k\]$/ && s !~ /\[heap\]/) next
+		print s; exit }' "$T/out/p.folded")
+	[[ -z $bad ]] || fail "a stray address was named: $bad"
+	n=$(awk '{ s = $0; sub(/ [0-9]+$/, "", s); split(s, f, ";")
+		if (f[1] == "stray_frames" && f[2] == "[unknown]") c += $NF } END { print c + 0 }' "$T/out/p.folded")
+	((n * 100 <= spin)) || fail "$n samples of stray_frames have no user frame named, more than 1% of $spin"
 	n=$(sed -n 's/.*left executable code.*(samples: \([0-9]*\)).*/\1/p' "$T/err")
 	[[ -n $n ]] && ((n >= cut)) ||
 		fail "stderr does not count the $cut cut samples: $(tr '\n' '|' <"$T/err")"

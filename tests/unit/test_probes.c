@@ -156,7 +156,8 @@ static void short_names_are_found_in_the_maps(void **state)
 	assert_int_equal(probes__resolve_file("libc", &w, path, file, sizeof(path)), 0);
 	n = strlen(file);
 	assert_true(n > 10 && !strcmp(file + n - 10, "/libc.so.6"));
-	assert_true(!strncmp(path, "/proc/", 6) && strstr(path, "/root/"));
+	/* in vigil's own mount namespace: the path itself, valid for any target */
+	assert_string_equal(path, file);
 	assert_int_equal(probes__resolve_file("libcmocka", &w, path, file, sizeof(path)), 0);
 	assert_non_null(strstr(file, "/libcmocka.so"));
 	assert_int_equal(probes__resolve_file("libnosuchlib", &w, path, file, sizeof(path)),
