@@ -386,6 +386,7 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 	struct match *m = NULL;
 	size_t nm = 0, cap = 0, nifunc = 0, added = 0, nunsafe = 0;
 	const char *ifunc_name = NULL, *unsafe_name = NULL, *unsafe_why = NULL, *why;
+	char unsafe_list[512] = "";
 	bool cxx_eh = false, fibers = false;
 	bool have_symtab = false;
 	GElf_Ehdr eh;
@@ -445,6 +446,13 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			}
 			why = unsafe_to_probe(raw, sym.st_value, eh.e_entry);
 			if (why) {
+				/* named in the message: the first three, with their reasons */
+				if (nunsafe < 3) {
+					size_t l = strlen(unsafe_list);
+
+					snprintf(unsafe_list + l, sizeof(unsafe_list) - l,
+						 "%s%s (%s)", nunsafe ? "; " : "", shown, why);
+				}
 				nunsafe++;
 				unsafe_name = shown;
 				unsafe_why = why;
@@ -504,10 +512,9 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 			  "symbol of that name is probed; probe the implementation by its name",
 			  spec, ifunc_name);
 	if (nm && nunsafe)
-		vigil_err(
-			"trace: %s: left out %zu function%s that cannot be traced safely, such as "
-			"%s: it %s",
-			spec, nunsafe, nunsafe == 1 ? "" : "s", unsafe_name, unsafe_why);
+		vigil_err("trace: %s: left out %zu function%s that cannot be traced safely: %s%s",
+			  spec, nunsafe, nunsafe == 1 ? "" : "s", unsafe_list,
+			  nunsafe > 3 ? "; ..." : "");
 	if (added && fibers)
 		vigil_err("trace: %s: %s switches stacks (makecontext, swapcontext): a traced call "
 			  "that runs on a switched stack can crash the program, as the kernel's "

@@ -681,6 +681,22 @@ test_trace_exec_ends_open_calls()
 	expect_lost "$f" thread_exits_in_call=6
 }
 
+# GCC's .cold part of a function, jumped to, not called, is never probed:
+# a glob over the program leaves it out, says so, and its result is kept.
+test_trace_cold_part_left_out()
+{
+	local f=$T/out/c.json
+
+	run_trace c.json "$WORKLOADS/hot_cold:*" -- "$WORKLOADS/hot_cold"
+	grep -q '^TRUTH name=hot_cold calls=103 sum=5755$' "$TRUTH_FILE" ||
+		fail "hot_cold's result changed under tracing: $(tr '\n' '|' <"$TRUTH_FILE")"
+	grep -q 'hot_cold.cold (is a cold part of a function' "$T/err" ||
+		fail "the cold part not said to be left out: $(tr '\n' '|' <"$T/err")"
+	[[ $(jqs "$f" '[.functions[].name | select(endswith(".cold"))] | length') == 0 ]] ||
+		fail "a .cold part was probed: $(jq -c '[.functions[].name]' "$f")"
+	expect_calls "$f" hot_cold 103
+}
+
 # A glob over a whole program leaves out its entry point, which is jumped
 # to (a return probe would overwrite argc): the command runs unharmed.
 test_trace_glob_leaves_out_the_entry_point()
@@ -996,6 +1012,7 @@ test_trace_refused_function_left_out()
 }
 
 ALL_TESTS+=(
+	trace_cold_part_left_out
 	trace_tail_call
 	trace_exec_ends_open_calls
 	trace_python_deeper_than_64

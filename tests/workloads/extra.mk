@@ -79,3 +79,11 @@ $(OUT)/workloads/usdt_prog: $(USDT_SRCS) tests/workloads/usdt/usdt_prog.h | $(OU
 	$(Q)$(CC) $(WORK_CFLAGS) $(USDT_SRCS) -o $@
 
 WORK_EXTRA += $(OUT)/workloads/usdt_prog
+
+# Built at -O2, where GCC splits a function's unlikely branch into a
+# FUNC.cold part: a workload for the test that such parts are never probed.
+$(OUT)/workloads/hot_cold: tests/workloads/cold/hot_cold.c | $(OUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -Wall -Wextra $< -o $@
+
+WORK_EXTRA += $(OUT)/workloads/hot_cold
