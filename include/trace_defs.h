@@ -89,8 +89,8 @@ enum trace_stat {
 	TRACE_STAT_THREADS_FULL,   /* calls of threads with no room to be followed */
 	TRACE_STAT_FUNCTIONS_FULL, /* Python calls of functions beyond TRACE_MAX_FN */
 	TRACE_STAT_EDGES_FULL,	   /* returns whose caller edge had no room */
-	TRACE_STAT_HITS_STEPPED, /* entries of functions whose first instruction is single-stepped */
-	TRACE_STAT_EXEC_THREAD,	 /* targets that exec'd from a thread other than their main one */
+	TRACE_STAT_HITS_STEPPED,   /* entries of functions whose first instruction is stepped */
+	TRACE_STAT_EXEC_THREAD,	   /* targets that exec'd from a thread other than their main one */
 	TRACE_STAT_MAX,
 };
 

@@ -62,7 +62,7 @@ $(OUT)/workloads/libtick.so: tests/workloads/lib/tick.c | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORK_CFLAGS) -fPIC -shared $< -o $@
 
-$(OUT)/workloads/tick_caller: tests/workloads/lib/tick_caller.c \
+$(OUT)/workloads/tick_caller: tests/workloads/lib/tick_caller.c tests/workloads/lib/wait_file.h \
 			      $(OUT)/workloads/libtick.so | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORK_CFLAGS) $< -o $@ -L$(OUT)/workloads -ltick -Wl,-rpath,'$$ORIGIN'
@@ -74,7 +74,8 @@ WORK_EXTRA += $(OUT)/workloads/libtick.so $(OUT)/workloads/tick_caller
 # probes of a translation unit or to none, hence two files.
 USDT_SRCS := tests/workloads/usdt/usdt_prog.c tests/workloads/usdt/tick.c
 
-$(OUT)/workloads/usdt_prog: $(USDT_SRCS) tests/workloads/usdt/usdt_prog.h | $(OUT)/workloads
+$(OUT)/workloads/usdt_prog: $(USDT_SRCS) tests/workloads/usdt/usdt_prog.h \
+			    tests/workloads/lib/wait_file.h | $(OUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(WORK_CFLAGS) $(USDT_SRCS) -o $@
 

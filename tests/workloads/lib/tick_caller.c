@@ -18,31 +18,11 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "wait_file.h"
 
 /* Exported by libtick.so (tests/workloads/lib/tick.c). */
 void lib_tick(void);
 extern volatile unsigned long lib_ticks;
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* wait_file PATH END: 0 once PATH exists, -1 at time END. */
-static int wait_file(const char *path, double end)
-{
-	struct timespec nap = {0, 10000000L};
-
-	while (access(path, F_OK) != 0) {
-		if (now() >= end)
-			return -1;
-		nanosleep(&nap, NULL);
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "../lib/wait_file.h"
 #include <sys/sdt.h>
 
 #include "usdt_prog.h"
@@ -42,27 +43,6 @@ __extension__ unsigned short vtest_tock_semaphore __attribute__((section(".probe
 static unsigned short semaphore(void)
 {
 	return *(volatile unsigned short *)&vtest_tock_semaphore;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* wait_file PATH END: 0 once PATH exists, -1 at time END. */
-static int wait_file(const char *path, double end)
-{
-	struct timespec nap = {0, 10000000L};
-
-	while (access(path, F_OK) != 0) {
-		if (now() >= end)
-			return -1;
-		nanosleep(&nap, NULL);
-	}
-	return 0;
 }
 
 __attribute__((noipa)) static void fire_tock(long round)
