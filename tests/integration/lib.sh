@@ -9,12 +9,19 @@
 
 VIGIL=${VIGIL:-./vigil}
 WORKLOADS=${WORKLOADS:-build/workloads}
+STATSD_DIR=${STATSD_DIR:-tests/statsd}
 
 WL_PID=		# start_workload: the workload's PID
 WAIT_STATUS=	# wait_pid: the exit status
 VIGIL_RC=	# run_vigil, wait_vigil, run_as_nobody: vigil's exit status
 VIGIL_PID=	# start_vigil: the PID of vigil running in the background
 TOTAL=		# check_folded: the profile's sample total
+STATSD_PID=	# statsd_start: statsd's PID (node's own)
+STATSD_PORT=	# statsd_start: the UDP port statsd takes metrics on, on 127.0.0.1
+STATSD_MGMT_PORT= # statsd_start: its management TCP port, STATSD_PORT + 1
+STATSD_OUT=	# statsd_start: its flushes, one JSON line each (file-backend.js)
+STATSD_LOG=	# statsd_start: its stdout and stderr
+STATSD_SYNCS=0	# statsd_sync: the probes sent so far
 
 # PIDs the current test started and has not reaped yet. A PID stays ours
 # until we wait for it, so killing these never hits a reused PID.
@@ -361,4 +368,147 @@ wait_for_file()
 		((SECONDS < deadline)) || fail "$1 did not appear within $2 s"
 		sleep 0.05
 	done
+}
+
+# ---------------------------------------------------------------- statsd
+#
+# The real statsd (tests/statsd, from npm), on 127.0.0.1 only. It deletes
+# idle stats at each flush, so each flush holds what arrived since the one
+# before and the readers add them up. statsd_sync's probes are the gauge
+# statsd_harness.sync, and count in statsd's own statsd.packets_received
+# and statsd.metrics_received.
+
+# statsd_start [FLUSH_MS]: start statsd on a free UDP port of 127.0.0.1 (its
+# management port on the next one), flushing every FLUSH_MS ms (default
+# 200), and wait until it listens on both and a probe came out of a flush.
+# A port taken between the check and statsd's bind makes it try another.
+statsd_start()
+{
+	local flush_ms=${1:-200} node port try i
+
+	[[ -f $STATSD_DIR/node_modules/statsd/stats.js ]] ||
+		fail "statsd is not installed in $STATSD_DIR (run: scripts/install-deps.sh)"
+	node=$(command -v node) || fail "node is not installed (run: scripts/install-deps.sh)"
+	node=$(readlink -f "$node")
+	for ((try = 0; try < 5; try++)); do
+		# below the usual ephemeral ports, both unused by any socket
+		for ((i = 0; i < 100; i++)); do
+			port=$((20000 + RANDOM % 12000))
+			[[ -z $(ss -Htuan "( sport = :$port or sport = :$((port + 1)) )") ]] && break
+		done
+		((i < 100)) || fail "no free pair of loopback ports for statsd"
+		STATSD_PORT=$port
+		STATSD_MGMT_PORT=$((port + 1))
+		STATSD_OUT=$T/statsd-$port.jsonl
+		STATSD_LOG=$T/statsd-$port.log
+		"$STATSD_DIR/run-statsd.sh" "$STATSD_PORT" "$STATSD_OUT" "$flush_ms" \
+			"$STATSD_MGMT_PORT" >"$STATSD_LOG" 2>&1 &
+		STATSD_PID=$!
+		track "$STATSD_PID"
+		for ((i = 0; i < 200; i++)); do
+			if [[ $(readlink "/proc/$STATSD_PID/exe" 2>/dev/null) == "$node" ]] &&
+				statsd_listening; then
+				statsd_sync 10
+				return 0
+			fi
+			is_running "$STATSD_PID" || break
+			sleep 0.05
+		done
+		is_running "$STATSD_PID" &&
+			fail "statsd (pid $STATSD_PID) not listening on 127.0.0.1:$port and :$((port + 1)) after 10 s"
+		wait_pid "$STATSD_PID" 5 statsd
+		grep -q EADDRINUSE "$STATSD_LOG" ||
+			fail "statsd exited with status $WAIT_STATUS: $(tail -n 3 "$STATSD_LOG" | tr '\n' '|')"
+	done
+	fail "statsd found its ports taken $try times"
+}
+
+# statsd_listening: statsd holds UDP 127.0.0.1:STATSD_PORT and listens on
+# TCP 127.0.0.1:STATSD_MGMT_PORT.
+statsd_listening()
+{
+	[[ $(ss -Hnulp "sport = :$STATSD_PORT") == *" 127.0.0.1:$STATSD_PORT "*"pid=$STATSD_PID,"* &&
+		$(ss -Hntlp "sport = :$STATSD_MGMT_PORT") == *" 127.0.0.1:$STATSD_MGMT_PORT "*"pid=$STATSD_PID,"* ]]
+}
+
+# statsd_sync [TIMEOUT]: wait up to TIMEOUT seconds (default 10) until all
+# that was sent to statsd before the call is in STATSD_OUT: a probe sent
+# now came out of a flush (loopback keeps the datagrams in order), and one
+# flush more was written, for a datagram a busy CPU delivered late.
+statsd_sync()
+{
+	local timeout=${1:-10} deadline n i at
+
+	deadline=$((SECONDS + timeout))
+	STATSD_SYNCS=$((STATSD_SYNCS + 1))
+	n=$STATSD_SYNCS
+	for ((i = 0; ; i++)); do
+		# the probe again every second, should a datagram be dropped
+		if ((i % 20 == 0)); then
+			printf 'statsd_harness.sync:%d|g' "$n" >"/dev/udp/127.0.0.1/$STATSD_PORT" || true
+		fi
+		at=$(statsd_lines | jq -n --argjson n "$n" \
+			'[inputs | .gauges["statsd_harness.sync"] == $n] | index(true) // empty')
+		[[ -n $at ]] && break
+		is_running "$STATSD_PID" ||
+			fail "statsd exited: $(tail -n 3 "$STATSD_LOG" | tr '\n' '|')"
+		((SECONDS < deadline)) || fail "statsd flushed no probe within $timeout s"
+		sleep 0.05
+	done
+	until (($(wc -l <"$STATSD_OUT") > at + 1)); do
+		is_running "$STATSD_PID" ||
+			fail "statsd exited: $(tail -n 3 "$STATSD_LOG" | tr '\n' '|')"
+		((SECONDS < deadline)) || fail "statsd flushed nothing after its probe within $timeout s"
+		sleep 0.05
+	done
+}
+
+# statsd_stop: end statsd by its PID and reap it. It flushes once more as it
+# exits, and must exit with status 0.
+statsd_stop()
+{
+	kill -TERM "$STATSD_PID" 2>/dev/null || true
+	wait_pid "$STATSD_PID" 10 statsd
+	((WAIT_STATUS == 0)) ||
+		fail "statsd exited with status $WAIT_STATUS: $(tail -n 3 "$STATSD_LOG" | tr '\n' '|')"
+}
+
+# statsd_lines: the whole lines of STATSD_OUT (its last may be half written).
+statsd_lines()
+{
+	head -n "$(wc -l <"$STATSD_OUT")" "$STATSD_OUT"
+}
+
+# statsd_sum NAME: the counter NAME summed over all flushes (0 if never seen).
+statsd_sum()
+{
+	statsd_lines | jq -n --arg n "$1" '[inputs | .counters[$n] // empty] | add // 0'
+}
+
+# statsd_gauge_last NAME: the gauge NAME in the last flush that held it
+# (nothing if none did).
+statsd_gauge_last()
+{
+	statsd_lines | jq -n --arg n "$1" '[inputs | .gauges[$n] // empty] | last // empty'
+}
+
+# statsd_timer_count NAME: the values of the timer NAME counted as statsd
+# does, each 1/RATE for a sample rate |@RATE, over all flushes (0 if none).
+statsd_timer_count()
+{
+	statsd_lines | jq -n --arg n "$1" '[inputs | .timer_data[$n].count // empty] | add // 0'
+}
+
+# statsd_timer_values NAME: the raw values of the timer NAME, one a line,
+# flush by flush (statsd sorts those of one flush).
+statsd_timer_values()
+{
+	statsd_lines | jq -n --arg n "$1" 'inputs | .timers[$n] // empty | .[]'
+}
+
+# statsd_names: every counter, gauge, timer and set name seen, sorted, one a
+# line, for failure messages.
+statsd_names()
+{
+	statsd_lines | jq -n -r '[inputs | (.counters, .gauges, .timers, .sets) | keys[]] | unique[]'
 }

@@ -62,17 +62,21 @@ run_test()
 	fi
 }
 
-# Last resort on exit: end workloads or vigil runs a test left behind (only
-# PIDs we started that still run one of our binaries, or one a test built
-# in the temporary folder), then drop the folder.
+# Last resort on exit: end workloads, vigil runs or statsd a test left
+# behind (only PIDs we started that still run one of our binaries, one a
+# test built in the temporary folder, or node on our statsd), then drop the
+# folder.
 cleanup()
 {
-	local pid exe
+	local pid exe argv
 
 	if [[ -n ${PID_FILE-} && -f $PID_FILE ]]; then
 		while read -r pid; do
 			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
-			[[ $exe == "$ROOT"/* || $exe == "$TMP"/* ]] && kill -KILL "$pid" 2>/dev/null
+			mapfile -t -d '' argv 2>/dev/null <"/proc/$pid/cmdline" || argv=()
+			[[ $exe == "$ROOT"/* || $exe == "$TMP"/* ||
+				${argv[1]-} == "$ROOT/tests/statsd/node_modules/statsd/stats.js" ]] &&
+				kill -KILL "$pid" 2>/dev/null
 		done <"$PID_FILE"
 	fi
 	if [[ ${VIGIL_IT_KEEP-} == 1 ]]; then
