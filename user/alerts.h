@@ -13,10 +13,19 @@
  * crosses dots) over the names of the series the agent measures, such as
  * "myapp.syscall.fsync", "myapp.fn.compress" or "myapp.cpu.compress"; each
  * series it matches has its own state, so one rule can fire for two
- * processes at once. The rule fires when the condition has held at every
- * evaluation for DURATION (0: at the first), and clears at the first
- * evaluation where it does not hold. A statistic that has no value in an
- * interval (a percentile of no calls, a series not seen) does not hold.
+ * processes at once. When the condition begins to hold at the evaluation
+ * at time T and holds at every evaluation after it, the rule fires at the
+ * first one where now - T >= DURATION (less a millisecond, so that
+ * rounding of the times cannot put it off by an interval). So "for 0"
+ * fires at the first holding evaluation, and "for 30s" with evaluations
+ * every 10 s fires at the fourth holding one (T, T+10, T+20, T+30), like
+ * Prometheus's "for". The rule clears at the first evaluation where the
+ * condition does not hold. A statistic that has no value in an interval
+ * (a percentile of no calls, a series not seen) does not hold.
+ *
+ * THRESHOLD has a unit: ns, us, ms or s for times, "%" for error_rate and
+ * share, "/s" (the default) or "/min" for rate and errors. DURATION is a
+ * number of s, m or h.
  */
 #ifndef VIGIL_ALERTS_H
 #define VIGIL_ALERTS_H
@@ -29,7 +38,7 @@ enum alert_stat {
 	ALERT_RATE,	  /* calls per second */
 	ALERT_ERRORS,	  /* errors per second */
 	ALERT_ERROR_RATE, /* errors / calls, a fraction; "%" in text */
-	ALERT_MEAN,	  /* latencies, ns; units ns, us, ms, s in text (ms if none) */
+	ALERT_MEAN,	  /* latencies, ns; units ns, us, ms, s in text, one required */
 	ALERT_P50,
 	ALERT_P90,
 	ALERT_P99,
@@ -59,7 +68,8 @@ struct alert_rule {
 
 /*
  * Parse expr into r's pattern, stat, op, threshold and for_s (name and
- * command are left alone). Returns 0, or -EINVAL with a short reason in
+ * command are left alone, and all of r on failure). SERIES ends at the
+ * first ')'. Returns 0, or -EINVAL with a short reason in
  * err, such as "unknown statistic 'p98' (rate, errors, error_rate, mean,
  * p50, p90, p99, max, share)" or "a time needs a unit: 50ms".
  */
@@ -98,6 +108,7 @@ struct alert_event {
 	double now;
 };
 
+/* ev and ev->series are valid during the call only, ev->rule until alerts__free(). */
 typedef void (*alert_cb)(void *ctx, const struct alert_event *ev);
 
 struct alerts;
@@ -108,9 +119,11 @@ void alerts__free(struct alerts *a);
 
 /*
  * One evaluation at time now (seconds, CLOCK_MONOTONIC) over the samples
- * of the interval that ends now: calls cb for every change of state. A
- * firing series missing from samples clears. Returns how many rules are
- * firing for some series afterwards.
+ * of the interval that ends now: calls cb (which may be NULL) for every
+ * change of state. A firing series missing from samples clears. A series
+ * given twice in samples is judged by its first. Returns how many rules
+ * are firing for some series afterwards, or -ENOMEM when a series that
+ * began to hold could not be tracked (it is judged again next time).
  */
 int alerts__eval(struct alerts *a, double now, const struct alert_sample *samples, size_t n,
 		 alert_cb cb, void *ctx);
@@ -122,8 +135,9 @@ int alerts__eval(struct alerts *a, double now, const struct alert_sample *sample
  * VIGIL_ALERT_RULE (the canonical text), VIGIL_ALERT_VALUE (with its
  * unit, empty when not known), VIGIL_ALERT_THRESHOLD (with its unit),
  * VIGIL_ALERT_SINCE and VIGIL_ALERT_TIME (Unix seconds). stdin is
- * /dev/null. Returns the child's PID or -errno; reap with
- * alerts__reap().
+ * /dev/null. Returns the child's PID or -errno: -EINVAL without a
+ * command, -EAGAIN while 64 earlier commands still run. Reap with
+ * alerts__reap(); both are for one thread only.
  */
 int alerts__run_command(const struct alert_event *ev);
 
