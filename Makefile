@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -fno-omit-frame-pointer -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz -liberty -ldebuginfod -ljson-c -lpthread
+LDLIBS    += -lbpf -lelf -lz -liberty -ldebuginfod -ljson-c -linih -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iinclude -I$(OUT) $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 

@@ -11,6 +11,14 @@ const volatile bool filter_tgid = false;  /* only tgids in the targets map */
 const volatile bool follow_forks = false; /* children of targets become targets */
 const volatile __u32 exclude_tgid = 0;	  /* vigil itself */
 const volatile __u8 by = SYSC_BY_SYSCALL;
+const volatile bool filter_nr = false; /* only the 64-bit syscalls set in nrs */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u8);
+	__uint(max_entries, SYSC_MAX_NR);
+} nrs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -87,6 +95,13 @@ int sysc_enter(struct bpf_raw_tracepoint_args *ctx)
 
 	if (!wanted(tgid))
 		return 0;
+	if (filter_nr) {
+		__u32 nr = ctx->args[1];
+		__u8 *on = bpf_map_lookup_elem(&nrs, &nr);
+
+		if (!on || !*on || (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT))
+			return 0;
+	}
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -115,6 +130,15 @@ int sysc_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), NULL, 0);
 	if (!s || !s->ts) {
+		if (filter_nr) {
+			/* only an exit of a selected syscall had an entry to miss */
+			struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+			__u32 nr = BPF_CORE_READ(regs, orig_ax);
+			__u8 *on = bpf_map_lookup_elem(&nrs, &nr);
+
+			if (!on || !*on)
+				return 0;
+		}
 		count(SYSC_STAT_UNMATCHED);
 		return 0;
 	}
@@ -126,6 +150,10 @@ int sysc_exit(struct bpf_raw_tracepoint_args *ctx)
 		key.tgid = tgid;
 	if (by == SYSC_BY_THREAD)
 		key.tid = tid;
+	if (by == SYSC_BY_NAME) {
+		key.tgid = 0;
+		BPF_CORE_READ_STR_INTO(&key.name, bpf_get_current_task_btf(), group_leader, comm);
+	}
 	v = bpf_map_lookup_elem(&stats, &key);
 	if (!v) {
 		bpf_map_update_elem(&stats, &key, &val_zero, BPF_NOEXIST);

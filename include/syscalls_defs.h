@@ -8,6 +8,7 @@ enum sysc_by {
 	SYSC_BY_SYSCALL,
 	SYSC_BY_PROCESS,
 	SYSC_BY_THREAD,
+	SYSC_BY_NAME, /* per process name, the thread group leader's comm: the agent's rows */
 };
 
 #include "hist_defs.h"
@@ -17,6 +18,7 @@ struct sysc_key {
 	__u32 tgid;   /* 0 when rows are by syscall */
 	__u32 tid;    /* 0 unless rows are by thread */
 	__u32 compat; /* a 32-bit syscall (int $0x80), numbered as i386 numbers them */
+	char name[16]; /* the process's name when rows are by name, else zeros */
 };
 
 struct sysc_val {
@@ -35,6 +37,9 @@ struct sysc_ekey {
 	__u32 err; /* errno, positive */
 	__u32 pad;
 };
+
+/* Syscall numbers the nrs map can select; the agent times only those it names. */
+#define SYSC_MAX_NR 1024
 
 enum sysc_stat {
 	SYSC_STAT_UNMATCHED, /* exits with no entry seen: calls begun before attach */

@@ -11,6 +11,7 @@ packages=(
 	libcmocka-dev                             # unit tests
 	libiberty-dev                             # C++ and Rust demangling
 	libjson-c-dev                             # JSON summaries
+	libinih-dev                               # the agent's configuration file (INI)
 	libdebuginfod-dev                         # debug files fetched from debuginfod
 	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests

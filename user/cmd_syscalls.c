@@ -15,27 +15,12 @@
 #include "hist.h"
 #include "syscalls.skel.h"
 #include "syscalls_defs.h"
+#include "sysnames.h"
 #include "target.h"
 #include "util.h"
 
 #define MAX_DURATION 86400
 #define POLL_NS	     (10 * 1000000L)
-
-/* Names by number, from the build machine's asm/unistd_64.h and unistd_32.h. */
-#define SYSCALL64(nr, name) [nr] = name,
-#define SYSCALL32(nr, name)
-static const char *const names64[] = {
-#include "syscall_names.h"
-};
-#undef SYSCALL64
-#undef SYSCALL32
-#define SYSCALL64(nr, name)
-#define SYSCALL32(nr, name) [nr] = name,
-static const char *const names32[] = {
-#include "syscall_names.h"
-};
-#undef SYSCALL64
-#undef SYSCALL32
 
 struct sysc_args {
 	struct target target;
@@ -61,10 +46,7 @@ struct row {
 /* A row's syscall: its name, "NAME (32-bit)" for int $0x80, "syscall_N" when unknown. */
 static const char *syscall_name(const struct sysc_key *k, char *buf, size_t len)
 {
-	const char *const *names = k->compat ? names32 : names64;
-	size_t n = k->compat ? sizeof(names32) / sizeof(names32[0])
-			     : sizeof(names64) / sizeof(names64[0]);
-	const char *name = k->nr >= 0 && (size_t)k->nr < n ? names[k->nr] : NULL;
+	const char *name = sysnames__name(k->nr, k->compat);
 
 	if (name && !k->compat)
 		return name;

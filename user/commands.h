@@ -10,6 +10,7 @@
 int cmd_profile(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 
 /* What "vigil profile" was asked to do. */
 struct profile_args {

@@ -20,6 +20,7 @@ static const struct command {
 } commands[] = {
 	{"profile", cmd_profile, "where the time goes: on-CPU stacks, and off-CPU waits by reason"},
 	{"syscalls", cmd_syscalls, "count and time every syscall: calls, errors by errno, latency"},
+	{"agent", cmd_agent, "stay on: windows of profiles, counters and timers to statsd, alerts"},
 	{"trace", cmd_trace, "time calls of functions and USDT probes: a pstats table, callers"},
 };
 

@@ -335,7 +335,7 @@ struct profile *profile__new(const struct profile_opts *opts)
 		vigil_err("profile: failed to open BPF object: %s", strerror(errno));
 		goto fail;
 	}
-	p->skel->rodata->filter_tgid = opts->npids > 0;
+	p->skel->rodata->filter_tgid = opts->npids > 0 || opts->add_targets;
 	p->skel->rodata->follow_forks = opts->follow_forks;
 	p->skel->rodata->include_idle = opts->idle;
 	p->skel->rodata->want_user = opts->user;
@@ -602,6 +602,16 @@ int profile__attach(struct profile *p)
 		   "raw_tp/sched_process_{fork,exec,exit}%s",
 		   p->desc, p->opts.follow_forks ? ", children of the command followed" : "");
 	return 0;
+}
+
+int profile__add_target(struct profile *p, __u32 tgid)
+{
+	__u8 one = 1;
+	int err;
+
+	err = bpf_map__update_elem(p->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+				   BPF_ANY);
+	return err == -E2BIG ? -ENOSPC : err;
 }
 
 void profile__stop(struct profile *p)

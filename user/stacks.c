@@ -185,3 +185,37 @@ struct stack **stack_set__sorted(struct stack_set *set)
 	qsort(set->sorted, n, sizeof(*set->sorted), cmp_stacks);
 	return set->sorted;
 }
+
+int stack_set__merge(struct stack_set *dst, const struct stack_set *src)
+{
+	const char **frames = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	for (size_t i = 0; !err && i < src->cap; i++) {
+		const struct stack *s = src->slots[i];
+
+		if (!s)
+			continue;
+		if (s->depth > cap) {
+			const char **n = realloc(frames, s->depth * sizeof(*n));
+
+			if (!n) {
+				err = -ENOMEM;
+				break;
+			}
+			frames = n;
+			cap = s->depth;
+		}
+		/* the names are src's: they become dst's own */
+		for (size_t d = 0; d < s->depth; d++) {
+			frames[d] = strtab__intern(dst->names, s->frames[d]);
+			if (!frames[d])
+				err = -ENOMEM;
+		}
+		if (!err)
+			err = stack_set__add(dst, frames, s->depth, s->value);
+	}
+	free(frames);
+	return err;
+}

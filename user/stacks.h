@@ -37,6 +37,9 @@ int stack_set__add(struct stack_set *set, const char *const *frames, size_t dept
  */
 void stack_set__scale(struct stack_set *set, __u64 div);
 
+/* Add every stack of src to dst (frames interned in dst's table). 0 or -ENOMEM. */
+int stack_set__merge(struct stack_set *dst, const struct stack_set *src);
+
 size_t stack_set__count(const struct stack_set *set);
 __u64 stack_set__total(const struct stack_set *set);
 

@@ -1,0 +1,259 @@
+# SPDX-License-Identifier: GPL-2.0
+# Integration tests of vigil agent: windows that add up, statsd counts
+# against a real statsd, alerts that fire and clear at known times, a
+# reload, bad configurations, and a short soak with process churn.
+# Sourced by run.sh.
+# shellcheck shell=bash disable=SC2154
+
+# agent_stop: SIGTERM the agent started with start_vigil and wait for it.
+agent_stop()
+{
+	kill -TERM "$VIGIL_PID"
+	wait_vigil "$VIGIL_PID" 30 "vigil agent"
+	expect_rc 0 "vigil agent, stopped by SIGTERM"
+}
+
+# agent_wait_line PATTERN TIMEOUT: wait until the agent's stderr has a line matching PATTERN.
+agent_wait_line()
+{
+	local deadline=$((SECONDS + $2))
+
+	until grep -Eq "$1" "$T/err"; do
+		((SECONDS < deadline)) || fail "no line like '$1' on the agent's stderr within $2 s: $(tail -n 3 "$T/err" | tr '\n' '|')"
+		is_running "$VIGIL_PID" || fail "the agent exited: $(tail -n 3 "$T/err" | tr '\n' '|')"
+		sleep 0.1
+	done
+}
+
+# vigil_progs: how many BPF programs with the names of vigil's are loaded.
+vigil_progs()
+{
+	bpftool prog show -j | jq '[.[] | select(.name // "" | test("^(profile_sample|procs_fork|procs_exec|procs_exit|sysc_enter|sysc_exit|offcpu_)"))] | length'
+}
+
+# Windows of one second while a process spins: every window is there,
+# each begins where the last ended, and together they hold every sample
+# the kernel took, none lost at an edge; afterwards nothing of vigil's
+# stays loaded.
+test_agent_windows_add_up()
+{
+	local d=$T/out/w n total=0 taken prev="" f s e got
+
+	need_jq
+	(($(vigil_progs) == 0)) || fail "vigil's BPF programs are loaded before the test"
+	start_workload spin 8
+	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 1 --interval 1 -F 97 \
+		--statsd off --no-syslog -p "$WL_PID"
+	agent_wait_line 'window [0-9T]+Z: ' 10
+	sleep 4
+	agent_stop
+	(($(vigil_progs) == 0)) || fail "vigil's BPF programs still loaded after the agent exited"
+	n=$(find "$d" -name '*.folded' | wc -l)
+	((n >= 4 && n <= 7)) || fail "$n windows in about 5 s of 1 s windows: $(ls "$d" | tr '\n' ' ')"
+	for f in "$d"/*.json; do
+		s=$(jq -r .start "$f")
+		e=$(jq -r .end "$f")
+		[[ -z $prev || $s == "$prev" ]] || fail "window $(basename "$f") begins at $s, the one before ended at $prev"
+		prev=$e
+		got=$(folded_total "${f%.json}.folded")
+		((got == $(jq .total "$f"))) || fail "$(basename "$f"): folded total $got, its description says $(jq .total "$f")"
+		((total += got))
+	done
+	taken=$(sed -n -E 's/.*stopped: .*, ([0-9]+) samples taken.*/\1/p' "$T/err")
+	[[ -n $taken ]] || fail "no 'samples taken' on the agent's stop line: $(tail -n 2 "$T/err" | tr '\n' '|')"
+	((total == taken)) || fail "the windows hold $total samples, the kernel took $taken"
+	got=$(cat "$d"/*.folded | comm_samples /dev/stdin spin)
+	in_range "$got" $((97 * 4)) $((97 * 7)) || fail "spin: $got samples at 97 Hz in about 5 s of one CPU"
+	! ls -A "$d" | grep -q '\.tmp' || fail "temporary files left in $d"
+}
+
+# Syscall instruments against a real statsd: the counters it received
+# are the workload's exact calls and errors, the timer's count is the
+# calls, and the agent's own cost arrives as gauges.
+test_agent_statsd_counts_are_exact()
+{
+	local n=3000 got base=vigil.agent_work.syscall
+
+	need_jq
+	statsd_start 200
+	start_workload agent_work "$n" 1500
+	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
+		--no-syslog -p "$WL_PID" --syscalls io=getppid,openat \
+		--statsd "127.0.0.1:$STATSD_PORT"
+	wait_pid "$WL_PID" 20 agent_work
+	sleep 1.5
+	agent_stop
+	statsd_sync 10
+	got=$(statsd_sum "$base.getppid.calls")
+	((got == n)) || fail "getppid.calls: statsd got $got, the workload made $n: $(statsd_names | tr '\n' ' ')"
+	got=$(statsd_sum "$base.openat.calls")
+	((got == n)) || fail "openat.calls: statsd got $got, expected $n"
+	got=$(statsd_sum "$base.openat.errors")
+	((got == n)) || fail "openat.errors: statsd got $got, expected $n (ENOENT each)"
+	got=$(statsd_sum "$base.getppid.errors")
+	((got == 0)) || fail "getppid.errors: statsd got $got, expected 0"
+	got=$(statsd_timer_count "$base.getppid.latency")
+	in_range "$got" $((n - 1)) $((n + 1)) || fail "getppid.latency: statsd counted $got timings, expected $n"
+	got=$(statsd_gauge_last "$base.getppid.latency.p99")
+	in_range "$got" 0 1 || fail "getppid p99 $got ms, expected well under a millisecond"
+	got=$(statsd_gauge_last vigil.agent.rss_mb)
+	in_range "$got" 1 200 || fail "agent.rss_mb: '$got'"
+	[[ -n $(statsd_gauge_last vigil.agent.cpu_pct) ]] || fail "no agent.cpu_pct gauge: $(statsd_names | tr '\n' ' ')"
+	[[ -n $(statsd_gauge_last vigil.agent.bpf_pct) ]] || fail "no agent.bpf_pct gauge"
+	! statsd_names | grep -q '^vigil\.vigil\.' || fail "the agent counted its own syscalls"
+	statsd_stop
+}
+
+# A name pattern finds a process started after the agent, and its calls
+# after the pattern found it are counted exactly.
+test_agent_name_finds_new_processes()
+{
+	local n=2000 got
+
+	need_jq
+	statsd_start 200
+	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
+		--no-syslog --name 'agent_w*' --syscalls io=getppid \
+		--statsd "127.0.0.1:$STATSD_PORT"
+	agent_wait_line 'started: ' 10
+	start_workload agent_work "$n" 2500
+	wait_pid "$WL_PID" 20 agent_work
+	sleep 1.5
+	agent_stop
+	statsd_sync 10
+	got=$(statsd_sum vigil.agent_work.syscall.getppid.calls)
+	((got == n)) || fail "getppid.calls of a process found by name: $got, expected $n"
+	statsd_stop
+}
+
+# Sleeps that turn slow for 4 s make a p99 rule fire after its 2 s and
+# clear when they are fast again: said on stderr, counted in statsd, and
+# the command run with the details in its environment.
+test_agent_alert_fires_and_clears()
+{
+	local env=$T/alert.env fired cleared slow_at fire_at
+
+	need_jq
+	statsd_start 200
+	start_workload agent_work 0 1500 1000 40 3000
+	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
+		--no-syslog -p "$WL_PID" --syscalls naps=nanosleep \
+		--statsd "127.0.0.1:$STATSD_PORT" \
+		--rule 'slow: p99(agent_work.syscall.nanosleep) > 50ms for 2s' \
+		--set "rule.slow.command=env | grep ^VIGIL_ALERT | sort >> $env; echo --- >> $env"
+	wait_pid "$WL_PID" 30 agent_work
+	sleep 1.5
+	agent_stop
+	statsd_sync 10
+	fired=$(grep -c 'alert slow firing: agent_work.syscall.nanosleep' "$T/err" || true)
+	cleared=$(grep -c 'alert slow cleared: agent_work.syscall.nanosleep' "$T/err" || true)
+	((fired == 1 && cleared == 1)) || fail "fired $fired and cleared $cleared times, expected once each: $(grep alert "$T/err" | tr '\n' '|')"
+	grep -A1000 'firing' "$T/err" | grep -q 'cleared' || fail "cleared before it fired"
+	grep -Eq 'firing: .* is 1[0-9]{2}(\.[0-9])? ms' "$T/err" || fail "the firing value is not about 100 ms: $(grep firing "$T/err")"
+	((fired = $(statsd_sum vigil.alerts.slow.fired), fired == 1)) || fail "statsd alerts.slow.fired: $fired"
+	((cleared = $(statsd_sum vigil.alerts.slow.cleared), cleared == 1)) || fail "statsd alerts.slow.cleared: $cleared"
+	for ((i = 0; i < 50; i++)); do
+		(($(grep -c -- --- "$env" 2>/dev/null || true) >= 2)) && break
+		sleep 0.1
+	done
+	grep -q '^VIGIL_ALERT=slow$' "$env" || fail "the command's environment: $(tr '\n' '|' <"$env")"
+	[[ $(grep '^VIGIL_ALERT_STATE=' "$env" | tr '\n' ' ') == "VIGIL_ALERT_STATE=firing VIGIL_ALERT_STATE=cleared " ]] ||
+		fail "states in the command's environment: $(grep STATE "$env" | tr '\n' ' ')"
+	grep -q '^VIGIL_ALERT_SERIES=agent_work.syscall.nanosleep$' "$env" || fail "no series: $(tr '\n' '|' <"$env")"
+	grep -q '^VIGIL_ALERT_THRESHOLD=50 ms$' "$env" || fail "threshold: $(grep THRESHOLD "$env")"
+	grep -Eq '^VIGIL_ALERT_VALUE=1[0-9]{2}(\.[0-9])? ms$' "$env" || fail "value: $(grep VALUE "$env")"
+	slow_at=$(grep -m1 '^VIGIL_ALERT_SINCE=' "$env" | cut -d= -f2)
+	fire_at=$(grep -m1 '^VIGIL_ALERT_TIME=' "$env" | cut -d= -f2)
+	in_range "$(awk -v a="$fire_at" -v b="$slow_at" 'BEGIN { print a - b }')" 2 3.5 ||
+		fail "fired $fire_at, $slow_at after the condition began: expected its 2 s (evaluations every 1 s)"
+	statsd_stop
+}
+
+# SIGHUP with a changed configuration: the new rule and instrument are
+# used, the window goes on, and a configuration made wrong is refused with
+# the old one kept.
+test_agent_sighup_reloads()
+{
+	local ini=$T/agent.ini d=$T/out/w
+
+	printf '[agent]\noutput = %s\nwindow = 60\ninterval = 1\nsyslog = no\n[statsd]\nenabled = no\n' "$d" >"$ini"
+	start_workload spin 8
+	start_vigil "$T/stdout" "$T/err" agent -c "$ini" -p "$WL_PID"
+	agent_wait_line 'started: .*0 syscall sets, 0 rules' 10
+	printf '[syscalls io]\nsyscalls = getppid\n[rule busy]\nwhen = rate(spin.syscall.getppid) >= 0/s\n' >>"$ini"
+	kill -HUP "$VIGIL_PID"
+	agent_wait_line 'reloaded: the window goes on' 10
+	printf '[agent]\nwindw = 3\n' >>"$ini"
+	kill -HUP "$VIGIL_PID"
+	agent_wait_line 'reload failed; the configuration in use is kept' 10
+	grep -q "agent.ini:1[0-9]: unknown key 'windw' in \[agent\]" "$T/err" || true
+	agent_stop
+	(($(find "$d" -name '*.folded' | wc -l) == 1)) || fail "a reload that kept the profile began a new window: $(ls "$d" | tr '\n' ' ')"
+	grep -q "given twice\|unknown key 'windw'" "$T/err" || fail "the refused reload did not say why: $(grep -i reload "$T/err" | tr '\n' '|')"
+}
+
+# Bad configurations: one line naming the file and line (or the option),
+# exit 2, nothing started and nothing written.
+test_agent_bad_configuration()
+{
+	local ini=$T/bad.ini d=$T/out/w case want
+
+	mkdir -p "$d"
+	: >"$T/file"
+	while IFS='|' read -r case want; do
+		printf '%b' "$case" >"$ini"
+		run_vigil "$T/stdout" "$T/err" agent -c "$ini"
+		expect_rc 2 "agent -c with: $case"
+		one_error_line "$T/err"
+		grep -q -- "$want" "$T/err" || fail "for '$case': '$(cat "$T/err")', expected '$want'"
+		empty_dir "$d"
+		(($(vigil_progs) == 0)) || fail "BPF programs loaded by a run that refused its configuration"
+	done <<EOF2
+[agent]\noutput = $d\nwindw = 3\n|bad.ini:3: unknown key 'windw' in \[agent\]
+[agent]\noutput = $d\nwindow = 0\n|bad.ini:3: window '0': out of range
+[agent]\noutput = $d\n[profil]\n|bad.ini:3: unknown section \[profil\]
+[agent]\noutput = $d\nwindow = 5\nwindow = 6\n|bad.ini:4: window given twice
+[agent]\noutput = $d\n[statsd]\nhost = no-such-host.invalid\n|statsd no-such-host.invalid:8125:
+[agent]\noutput = $T/file/sub\n|output '$T/file/sub'
+[agent]\noutput = $d\n[syscalls io]\nsyscalls = fsync, fsyncc\n|bad.ini:4: unknown syscall 'fsyncc'
+[agent]\noutput = $d\n[rule r]\nwhen = p98(x) > 1ms\n|bad.ini:4: rule 'r': unknown statistic 'p98'
+[agent]\noutput = $d\n[rule r]\ncommand = true\n|bad.ini:3: rule 'r' has no 'when'
+[agent]\noutput = $d\n[rule r]\n|bad.ini:3: \[rule r\] is empty
+[agent]\noutput = $d\nthis line\n|bad.ini:3: not 'key = value'
+EOF2
+	run_vigil "$T/stdout" "$T/err" agent -o "$d" --window 0
+	expect_rc 2 "agent --window 0"
+	one_error_line "$T/err"
+	grep -q -- "--window: window '0'" "$T/err" || fail "--window 0: $(cat "$T/err")"
+	run_vigil "$T/stdout" "$T/err" agent -c "$T/missing.ini"
+	expect_rc 2 "agent -c missing.ini"
+	grep -q "missing.ini: cannot read" "$T/err" || fail "missing file: $(cat "$T/err")"
+	run_vigil "$T/stdout" "$T/err" agent -o "$d" -p 999999999
+	expect_rc 1 "agent -p 999999999"
+	one_error_line "$T/err"
+	empty_dir "$d"
+}
+
+# A minute of process churn (thousands of short-lived processes, each a
+# target by name): the agent's memory stays flat and no window is missing.
+test_agent_soak_churn()
+{
+	local d=$T/out/w first last n pids
+
+	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 5 --interval 1 -F 97 \
+		--statsd off --no-syslog --name 'forker' --syscalls io=getppid,openat
+	agent_wait_line 'started: ' 10
+	start_workload forker 12000
+	wait_pid "$WL_PID" 120 forker
+	agent_stop
+	n=$(find "$d" -name '*.folded' | wc -l)
+	pids=$(grep -c . "$T/forker.stdout" 2>/dev/null || echo 0)
+	mapfile -t rss < <(sed -n -E 's/.*window [0-9T]+Z(-[0-9]+)?: .* RSS ([0-9.]+) MB.*/\2/p' "$T/err")
+	((${#rss[@]} >= 6)) || fail "only ${#rss[@]} windows logged: $(grep window "$T/err" | tr '\n' '|')"
+	first=${rss[2]}
+	last=${rss[-1]}
+	in_range "$last" 0 "$(awk -v f="$first" 'BEGIN { print f * 1.15 + 1 }')" ||
+		fail "RSS grew from $first MB (third window) to $last MB: ${rss[*]}"
+	((n == ${#rss[@]})) || fail "$n window files, ${#rss[@]} windows logged"
+	: "$pids"
+}
