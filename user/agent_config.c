@@ -82,6 +82,9 @@ void agent_config__free(struct agent_config *c)
 		free(c->sys[i].nrs);
 	for (int i = 0; i < c->nrules; i++)
 		free(c->rules[i].command);
+	for (int i = 0; i < c->nprobes; i++)
+		for (int j = 0; j < c->probes[i].nspecs; j++)
+			free(c->probes[i].specs[j]);
 	free(c->seen);
 	free(c);
 }
@@ -272,12 +275,13 @@ enum section_kind {
 	SEC_PROFILE,
 	SEC_STATSD,
 	SEC_SYSCALLS,
+	SEC_PROBE,
 	SEC_RULE,
 	SEC_NONE,
 };
 
-static const char *const section_names[] = {"agent",  "target",	  "profile",
-					    "statsd", "syscalls", "rule"};
+static const char *const section_names[] = {"agent",	   "target", "profile", "statsd",
+					    "syscalls", "probe",  "rule"};
 
 static const char *const section_keys[] = {
 	"output, window, keep_windows, keep_mb, interval, syslog",
@@ -285,6 +289,7 @@ static const char *const section_keys[] = {
 	"enabled, clock, freq, stacks",
 	"enabled, host, port, prefix, max_packet",
 	"syscalls",
+	"functions",
 	"when, command",
 };
 
@@ -304,7 +309,7 @@ static int parse_section(const char *section, enum section_kind *kind, char *nam
 			*kind = k;
 	if (*kind == SEC_NONE)
 		return bad(where, "unknown section [%s] (agent, target, profile, statsd, "
-				  "syscalls NAME, rule NAME)",
+				  "syscalls NAME, probe NAME, rule NAME)",
 			   section);
 	while (isspace((unsigned char)*sp))
 		sp++;
@@ -342,8 +347,56 @@ static struct agent_sysset *find_sysset(struct agent_config *c, const char *name
 		return NULL;
 	}
 	snprintf(c->sys[c->nsys].name, sizeof(c->sys[0].name), "%s", name);
-	snprintf(c->sys[c->nsys].where, sizeof(c->sys[0].where), "%s", where);
+	snprintf(c->sys[c->nsys].where, sizeof(c->sys[0].where), "%s",
+		 c->section_where ? c->section_where : where);
 	return &c->sys[c->nsys++];
+}
+
+static struct agent_probe *find_probe(struct agent_config *c, const char *name,
+				     const char *where)
+{
+	for (int i = 0; i < c->nprobes; i++)
+		if (!strcmp(c->probes[i].name, name))
+			return &c->probes[i];
+	if (c->nprobes == AGENT_MAX_PROBES) {
+		bad(where, "at most %d [probe] sections", AGENT_MAX_PROBES);
+		return NULL;
+	}
+	snprintf(c->probes[c->nprobes].name, sizeof(c->probes[0].name), "%s", name);
+	snprintf(c->probes[c->nprobes].where, sizeof(c->probes[0].where), "%s",
+		 c->section_where ? c->section_where : where);
+	return &c->probes[c->nprobes++];
+}
+
+/* FILE:GLOB items; whether they name anything is checked when they are attached. */
+static int set_functions(struct agent_probe *p, const char *value, const char *where,
+			 bool append)
+{
+	char item[512];
+	const char *it;
+
+	if (!append) {
+		for (int i = 0; i < p->nspecs; i++)
+			free(p->specs[i]);
+		p->nspecs = 0;
+	}
+	for (const char *s = value; (it = next_item(&s, item, sizeof(item)));) {
+		const char *colon = strrchr(it, ':');
+
+		if (!colon || colon == it || !colon[1])
+			return bad(where, "functions '%s': not FILE:GLOB", it);
+		if (!strncmp(it, "usdt:", 5))
+			return bad(where, "functions '%s': USDT probes are for vigil trace", it);
+		if (p->nspecs == AGENT_MAX_SPECS)
+			return bad(where, "functions: at most %d in one [probe]", AGENT_MAX_SPECS);
+		p->specs[p->nspecs] = strdup(it);
+		if (!p->specs[p->nspecs])
+			return bad(where, "out of memory");
+		p->nspecs++;
+	}
+	if (!p->nspecs)
+		return bad(where, "functions is empty");
+	return 0;
 }
 
 static struct agent_rule *find_rule(struct agent_config *c, const char *name, const char *where)
@@ -356,7 +409,8 @@ static struct agent_rule *find_rule(struct agent_config *c, const char *name, co
 		return NULL;
 	}
 	snprintf(c->rules[c->nrules].rule.name, ALERT_NAME_MAX, "%s", name);
-	snprintf(c->rules[c->nrules].where, sizeof(c->rules[0].where), "%s", where);
+	snprintf(c->rules[c->nrules].where, sizeof(c->rules[0].where), "%s",
+		 c->section_where ? c->section_where : where);
 	return &c->rules[c->nrules++];
 }
 
@@ -491,6 +545,13 @@ static int set_from(struct agent_config *c, const char *section, const char *key
 			return s ? set_syscalls(s, value, where, again) : EXIT_USAGE;
 		}
 		break;
+	case SEC_PROBE:
+		if (!strcmp(key, "functions")) {
+			struct agent_probe *p = find_probe(c, name, where);
+
+			return p ? set_functions(p, value, where, again) : EXIT_USAGE;
+		}
+		break;
 	case SEC_RULE: {
 		struct agent_rule *r;
 		char err[256];
@@ -533,12 +594,13 @@ struct load_state {
 	int line;
 	bool failed;
 	char where[AGENT_WHERE_MAX];
+	char section_where[AGENT_WHERE_MAX]; /* the last [section] header's */
 	/* named sections opened, to tell an empty one */
 	struct {
 		char section[ALERT_NAME_MAX + 16];
 		int line;
 		bool used;
-	} opened[AGENT_MAX_SYSSETS + AGENT_MAX_RULES + 8];
+	} opened[AGENT_MAX_SYSSETS + AGENT_MAX_PROBES + AGENT_MAX_RULES + 8];
 	int nopened;
 };
 
@@ -579,6 +641,7 @@ static char *reader(char *str, int num, void *stream)
 			st->failed = true;
 			return NULL;
 		}
+		snprintf(st->section_where, sizeof(st->section_where), "%s", st->where);
 		if (st->nopened < (int)(sizeof(st->opened) / sizeof(st->opened[0]))) {
 			snprintf(st->opened[st->nopened].section, sizeof(section), "%s", section);
 			st->opened[st->nopened].line = st->line;
@@ -601,10 +664,13 @@ static int handler(void *user, const char *section, const char *key, const char 
 	}
 	if (st->nopened)
 		st->opened[st->nopened - 1].used = true;
+	st->c->section_where = st->section_where;
 	if (set_from(st->c, section, key, value, st->where, st->path)) {
 		st->failed = true;
+		st->c->section_where = NULL;
 		return 0;
 	}
+	st->c->section_where = NULL;
 	return 1;
 }
 

@@ -8,6 +8,7 @@
  *     [profile]        enabled, clock, freq, stacks
  *     [statsd]         enabled, host, port, prefix, max_packet
  *     [syscalls NAME]  syscalls             (one instrument per section)
+ *     [probe NAME]     functions            (FILE:GLOB, ...: one instrument per section)
  *     [rule NAME]      when, command        (one alert rule per section)
  *
  * Every error names its place, "FILE:LINE" or the option that set it, so
@@ -25,6 +26,8 @@
 #define AGENT_MAX_PIDS	   1024
 #define AGENT_MAX_SYSSETS  32
 #define AGENT_MAX_RULES	   64
+#define AGENT_MAX_PROBES   32	 /* [probe] sections */
+#define AGENT_MAX_SPECS	   16	 /* FILE:GLOB items in one of them */
 #define AGENT_WHERE_MAX	   300	 /* "FILE:LINE" or "--option" */
 #define AGENT_DEFAULT_FREQ 19	 /* Hz; prime, so samples do not march in step with timers */
 
@@ -32,6 +35,14 @@ struct agent_sysset {
 	char name[ALERT_NAME_MAX];
 	int *nrs; /* 64-bit syscall numbers, each once */
 	int n;
+	char where[AGENT_WHERE_MAX];
+};
+
+/* Functions to time: FILE:GLOB items, as vigil trace takes them (probes.h). */
+struct agent_probe {
+	char name[ALERT_NAME_MAX];
+	char *specs[AGENT_MAX_SPECS];
+	int nspecs;
 	char where[AGENT_WHERE_MAX];
 };
 
@@ -67,11 +78,14 @@ struct agent_config {
 	/* instruments and rules */
 	struct agent_sysset sys[AGENT_MAX_SYSSETS];
 	int nsys;
+	struct agent_probe probes[AGENT_MAX_PROBES];
+	int nprobes;
 	struct agent_rule rules[AGENT_MAX_RULES];
 	int nrules;
 	/* bookkeeping: keys set, and where, so a key given twice in one file is an error */
 	struct agent_seen *seen;
 	size_t nseen, seen_cap;
+	const char *section_where; /* while a file is read: its current section's header */
 };
 
 /* The defaults. NULL when out of memory. */

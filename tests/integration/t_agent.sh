@@ -31,6 +31,19 @@ vigil_progs()
 	bpftool prog show -j | jq '[.[] | select(.name // "" | test("^(profile_sample|procs_fork|procs_exec|procs_exit|sysc_enter|sysc_exit|offcpu_)"))] | length'
 }
 
+# no_vigil_progs WHAT: none of vigil's BPF programs is loaded; the kernel
+# frees a dead process's programs after a grace period, so allow 3 s.
+no_vigil_progs()
+{
+	local i
+
+	for ((i = 0; i < 30; i++)); do
+		(($(vigil_progs) == 0)) && return 0
+		sleep 0.1
+	done
+	fail "vigil's BPF programs are loaded $1: $(bpftool prog show | grep -E 'name (profile_|procs_|sysc_|offcpu_)' | tr '\n' '|')"
+}
+
 # Windows of one second while a process spins: every window is there,
 # each begins where the last ended, and together they hold every sample
 # the kernel took, none lost at an edge; afterwards nothing of vigil's
@@ -40,14 +53,14 @@ test_agent_windows_add_up()
 	local d=$T/out/w n total=0 taken prev="" f s e got
 
 	need_jq
-	(($(vigil_progs) == 0)) || fail "vigil's BPF programs are loaded before the test"
+	no_vigil_progs "before the test"
 	start_workload spin 8
 	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 1 --interval 1 -F 97 \
 		--statsd off --no-syslog -p "$WL_PID"
 	agent_wait_line 'window [0-9T]+Z: ' 10
 	sleep 4
 	agent_stop
-	(($(vigil_progs) == 0)) || fail "vigil's BPF programs still loaded after the agent exited"
+	no_vigil_progs "after the agent exited"
 	n=$(find "$d" -name '*.folded' | wc -l)
 	((n >= 4 && n <= 7)) || fail "$n windows in about 5 s of 1 s windows: $(ls "$d" | tr '\n' ' ')"
 	for f in "$d"/*.json; do
@@ -131,7 +144,7 @@ test_agent_name_finds_new_processes()
 # the command run with the details in its environment.
 test_agent_alert_fires_and_clears()
 {
-	local env=$T/alert.env fired cleared slow_at fire_at
+	local env=$T/alert.env fired cleared slow_at fire_at got i
 
 	need_jq
 	statsd_start 200
@@ -149,7 +162,9 @@ test_agent_alert_fires_and_clears()
 	cleared=$(grep -c 'alert slow cleared: agent_work.syscall.nanosleep' "$T/err" || true)
 	((fired == 1 && cleared == 1)) || fail "fired $fired and cleared $cleared times, expected once each: $(grep alert "$T/err" | tr '\n' '|')"
 	grep -A1000 'firing' "$T/err" | grep -q 'cleared' || fail "cleared before it fired"
-	grep -Eq 'firing: .* is 1[0-9]{2}(\.[0-9])? ms' "$T/err" || fail "the firing value is not about 100 ms: $(grep firing "$T/err")"
+	# p99 is the middle of its histogram bucket: 100 ms sleeps read 92.3 ms
+	got=$(sed -n -E 's/.*firing: .* is ([0-9.]+) ms .*/\1/p' "$T/err")
+	in_range "${got:-0}" 80 125 || fail "the firing value is not about 100 ms: $(grep firing "$T/err")"
 	((fired = $(statsd_sum vigil.alerts.slow.fired), fired == 1)) || fail "statsd alerts.slow.fired: $fired"
 	((cleared = $(statsd_sum vigil.alerts.slow.cleared), cleared == 1)) || fail "statsd alerts.slow.cleared: $cleared"
 	for ((i = 0; i < 50; i++)); do
@@ -161,7 +176,8 @@ test_agent_alert_fires_and_clears()
 		fail "states in the command's environment: $(grep STATE "$env" | tr '\n' ' ')"
 	grep -q '^VIGIL_ALERT_SERIES=agent_work.syscall.nanosleep$' "$env" || fail "no series: $(tr '\n' '|' <"$env")"
 	grep -q '^VIGIL_ALERT_THRESHOLD=50 ms$' "$env" || fail "threshold: $(grep THRESHOLD "$env")"
-	grep -Eq '^VIGIL_ALERT_VALUE=1[0-9]{2}(\.[0-9])? ms$' "$env" || fail "value: $(grep VALUE "$env")"
+	got=$(sed -n -E '0,/^VIGIL_ALERT_VALUE=/s/^VIGIL_ALERT_VALUE=([0-9.]+) ms$/\1/p' "$env")
+	in_range "${got:-0}" 80 125 || fail "value: $(grep VALUE "$env")"
 	slow_at=$(grep -m1 '^VIGIL_ALERT_SINCE=' "$env" | cut -d= -f2)
 	fire_at=$(grep -m1 '^VIGIL_ALERT_TIME=' "$env" | cut -d= -f2)
 	in_range "$(awk -v a="$fire_at" -v b="$slow_at" 'BEGIN { print a - b }')" 2 3.5 ||
@@ -207,7 +223,7 @@ test_agent_bad_configuration()
 		one_error_line "$T/err"
 		grep -q -- "$want" "$T/err" || fail "for '$case': '$(cat "$T/err")', expected '$want'"
 		empty_dir "$d"
-		(($(vigil_progs) == 0)) || fail "BPF programs loaded by a run that refused its configuration"
+		no_vigil_progs "by a run that refused its configuration"
 	done <<EOF2
 [agent]\noutput = $d\nwindw = 3\n|bad.ini:3: unknown key 'windw' in \[agent\]
 [agent]\noutput = $d\nwindow = 0\n|bad.ini:3: window '0': out of range
