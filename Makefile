@@ -38,7 +38,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 WORK_SRCS := $(wildcard tests/workloads/*.c)
 WORK_BINS := $(patsubst tests/workloads/%.c,$(OUT)/workloads/%,$(WORK_SRCS))
 
-.PHONY: all clean check unit integration demo deps tests bench
+.PHONY: all clean check unit integration demo deps tests bench soak
 .DELETE_ON_ERROR:
 
 all: vigil
@@ -127,6 +127,12 @@ check: deps
 demo: deps
 	$(Q)$(MAKE) --no-print-directory vigil $(OUT)/workloads/demo_work
 	$(Q)scripts/demo.sh
+
+# An hour of vigil agent under process churn (SOAK_SECONDS to change it).
+SOAK_SECONDS ?= 3600
+soak: deps
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)scripts/soak.sh $(SOAK_SECONDS)
 
 bench: $(OUT)/bench/symbolize
 	$(Q)$(OUT)/bench/symbolize

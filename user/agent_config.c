@@ -9,6 +9,7 @@
 #include <string.h>
 #include <ini.h>
 #include "agent_config.h"
+#include "agent_defs.h"
 #include "statsd.h"
 #include "sysnames.h"
 #include "util.h"
@@ -202,6 +203,12 @@ static int set_names(struct agent_config *c, const char *value, const char *wher
 	for (const char *s = value; (it = next_item(&s, item, sizeof(item)));) {
 		if (!it[0])
 			return bad(where, "name: an empty pattern");
+		/* the kernel matches them at exec: '*' and '?', nothing more */
+		if (strpbrk(it, "[]\\"))
+			return bad(where, "name '%s': only '*' and '?' are wildcards", it);
+		if (strlen(it) >= AGENT_PATTERN_LEN)
+			return bad(where, "name '%s': at most %d characters", it,
+				   AGENT_PATTERN_LEN - 1);
 		if (c->nnames == AGENT_MAX_NAMES)
 			return bad(where, "name: at most %d patterns", AGENT_MAX_NAMES);
 		c->names[c->nnames] = strdup(it);

@@ -33,7 +33,7 @@ static int cmp_key(const void *a, const void *b)
 	return memcmp(a, b, sizeof(struct sysc_key));
 }
 
-struct agent_sys *agent_sys__new(const struct agent_config *c)
+struct agent_sys *agent_sys__new(const struct agent_config *c, int targets_fd)
 {
 	struct agent_sys *s = calloc(1, sizeof(*s));
 	__u8 on = 1;
@@ -55,6 +55,11 @@ struct agent_sys *agent_sys__new(const struct agent_config *c)
 	s->skel->rodata->filter_nr = true;
 	/* rows are kept, not read and deleted: no errno table is needed */
 	bpf_map__set_max_entries(s->skel->maps.errors, 1);
+	err = targets_fd > 0 ? bpf_map__reuse_fd(s->skel->maps.targets, targets_fd) : 0;
+	if (err) {
+		vigil_err("agent: cannot share the targets map: %s", strerror(-err));
+		goto fail;
+	}
 	err = syscalls_bpf__load(s->skel);
 	if (err) {
 		vigil_err("agent: failed to load the syscall collector: %s (-vv shows libbpf's log)",

@@ -28,8 +28,11 @@ struct agent_sys_row {
 
 struct agent_sys;
 
-/* Load and attach for c's syscall sets and targets; NULL after printing why. */
-struct agent_sys *agent_sys__new(const struct agent_config *c);
+/*
+ * Load and attach for c's syscall sets and targets; targets_fd > 0 is a
+ * targets map shared with the agent's other collectors. NULL after printing why.
+ */
+struct agent_sys *agent_sys__new(const struct agent_config *c, int targets_fd);
 void agent_sys__free(struct agent_sys *s);
 
 /* Make tgid a target. 0 or -errno. */

@@ -32,7 +32,9 @@
 #include <bpf/bpf.h>
 #include <json-c/json.h>
 #include "agent_config.h"
+#include "agent_defs.h"
 #include "agent_sys.h"
+#include "agent_watch.skel.h"
 #include "alerts.h"
 #include "commands.h"
 #include "folded.h"
@@ -71,6 +73,7 @@ struct agent {
 	int ncli;
 	struct agent_config *cfg;
 
+	struct agent_watch_bpf *watch; /* the targets map every collector shares, and its exec hook */
 	struct profile *prof;
 	struct symbolizer *sym;
 	struct stack_set *window, *iv; /* the window so far; what drains gathered this interval */
@@ -426,10 +429,53 @@ static bool name_matches(const struct agent_config *c, const char *comm, const c
 
 static void add_target(struct agent *ag, __u32 tgid)
 {
-	if (ag->prof)
-		profile__add_target(ag->prof, tgid);
-	if (ag->sys)
-		agent_sys__add_target(ag->sys, tgid);
+	__u8 one = 1;
+
+	if (ag->watch)
+		bpf_map__update_elem(ag->watch->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
+			     BPF_ANY);
+}
+
+/*
+ * The shared targets map, with the listed pids in it, and the exec hook
+ * that adds processes by name as they start. 0 or -1 after printing.
+ */
+static int start_watch(struct agent *ag)
+{
+	const struct agent_config *c = ag->cfg;
+	int err;
+
+	ag->watch = agent_watch_bpf__open();
+	if (!ag->watch) {
+		vigil_err("agent: failed to open the exec watcher: %s", strerror(errno));
+		return -1;
+	}
+	ag->watch->rodata->npatterns = c->nnames;
+	for (int i = 0; i < c->nnames; i++)
+		snprintf((char *)ag->watch->rodata->patterns[i], AGENT_PATTERN_LEN, "%s",
+			 c->names[i]);
+	bpf_program__set_autoload(ag->watch->progs.agent_exec, c->nnames > 0);
+	err = agent_watch_bpf__load(ag->watch);
+	if (err) {
+		vigil_err("agent: failed to load the exec watcher: %s (-vv shows libbpf's log)",
+			  strerror(-err));
+		return -1;
+	}
+	for (int i = 0; i < c->npids; i++)
+		add_target(ag, c->pids[i]);
+	if (c->nnames) {
+		err = agent_watch_bpf__attach(ag->watch);
+		if (err) {
+			vigil_err("agent: failed to attach the exec watcher: %s", strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int targets_fd(const struct agent *ag)
+{
+	return ag->watch ? bpf_map__fd(ag->watch->maps.targets) : -1;
 }
 
 /*
@@ -482,12 +528,11 @@ static int start_profile(struct agent *ag)
 	struct profile_opts o = {
 		.clock = c->clock,
 		.freq = c->freq,
-		.pids = c->pids,
-		.npids = c->npids,
 		.follow_forks = c->nnames > 0,
-		.add_targets = c->nnames > 0,
+		.add_targets = c->npids || c->nnames,
 		.user = c->user,
 		.kernel = c->kernel,
+		.targets_fd = targets_fd(ag),
 	};
 
 	if (!c->profile)
@@ -511,7 +556,7 @@ static int start_instruments(struct agent *ag)
 	char err[256];
 
 	if (c->nsys) {
-		ag->sys = agent_sys__new(c);
+		ag->sys = agent_sys__new(c, targets_fd(ag));
 		if (!ag->sys)
 			return -1;
 	}
@@ -1151,10 +1196,13 @@ static void reload(struct agent *ag)
 	/* what the instruments counted so far is sent under the old settings */
 	interval_tick(ag);
 	stop_instruments(ag);
-	if (!same)
+	if (!same) {
 		close_profile(ag);
+		agent_watch_bpf__destroy(ag->watch);
+		ag->watch = NULL;
+	}
 	ag->cfg = nc;
-	if (!same && start_profile(ag))
+	if (!same && (start_watch(ag) || start_profile(ag)))
 		say(ag, LOG_ERR, "reload: cannot start the profile");
 	if (start_instruments(ag))
 		say(ag, LOG_ERR, "reload: cannot start the instruments");
@@ -1282,7 +1330,7 @@ int cmd_agent(int argc, char **argv)
 		vigil_err("agent: out of memory");
 		goto out;
 	}
-	if (start_profile(ag))
+	if (start_watch(ag) || start_profile(ag))
 		goto out;
 	err = start_instruments(ag);
 	if (err) {
@@ -1321,6 +1369,7 @@ out:
 		stop_instruments(ag);
 		profile__free(ag->prof);
 	}
+	agent_watch_bpf__destroy(ag->watch);
 	while (alerts__reap() > 0)
 		usleep(10000);
 	if (ag->stats_fd >= 0)

@@ -377,6 +377,13 @@ struct profile *profile__new(const struct profile_opts *opts)
 	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
 
+	if (opts->targets_fd > 0) {
+		err = bpf_map__reuse_fd(p->skel->maps.targets, opts->targets_fd);
+		if (err) {
+			vigil_err("profile: cannot share the targets map: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	err = profile_bpf__load(p->skel);
 	if (err) {
 		vigil_err("profile: failed to load BPF programs: %s (-vv shows libbpf's log)",
@@ -602,16 +609,6 @@ int profile__attach(struct profile *p)
 		   "raw_tp/sched_process_{fork,exec,exit}%s",
 		   p->desc, p->opts.follow_forks ? ", children of the command followed" : "");
 	return 0;
-}
-
-int profile__add_target(struct profile *p, __u32 tgid)
-{
-	__u8 one = 1;
-	int err;
-
-	err = bpf_map__update_elem(p->skel->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
-				   BPF_ANY);
-	return err == -E2BIG ? -ENOSPC : err;
 }
 
 void profile__stop(struct profile *p)

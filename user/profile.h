@@ -39,7 +39,8 @@ struct profile_opts {
 	const int *pids;	  /* tgids to sample; NULL or npids 0: every task */
 	int npids;
 	bool follow_forks; /* processes forked by a target become targets */
-	bool add_targets;  /* targets are added as they are found (profile__add_target) */
+	bool add_targets;  /* the targets map is filled by the caller, through targets_fd */
+	int targets_fd;	   /* > 0: a targets map shared with other collectors, used as is */
 	bool user, kernel; /* which stacks to walk */
 	bool idle;	   /* keep samples of the idle task */
 };
@@ -92,8 +93,6 @@ int profile__poll(struct profile *p, struct symbolizer *sym);
  * running, cut at the end, and the time of threads still on a CPU.
  */
 void profile__stop(struct profile *p);
-/* Make tgid a target (opts.add_targets). 0, -ENOSPC when the targets map is full, or -errno. */
-int profile__add_target(struct profile *p, __u32 tgid);
 /* Per-thread CPU and waits (off-CPU and wall clocks), filled by drains; NULL otherwise. */
 struct wait_table *profile__waits(struct profile *p);
 /* The run's wall time, attach to stop, in ns (after profile__stop). */

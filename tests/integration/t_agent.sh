@@ -117,8 +117,8 @@ test_agent_statsd_counts_are_exact()
 	statsd_stop
 }
 
-# A name pattern finds a process started after the agent, and its calls
-# after the pattern found it are counted exactly.
+# A name pattern finds a process started after the agent at its exec, so
+# its calls are counted exactly from the first, with no delay to wait out.
 test_agent_name_finds_new_processes()
 {
 	local n=2000 got
@@ -129,7 +129,7 @@ test_agent_name_finds_new_processes()
 		--no-syslog --name 'agent_w*' --syscalls io=getppid \
 		--statsd "127.0.0.1:$STATSD_PORT"
 	agent_wait_line 'started: ' 10
-	start_workload agent_work "$n" 2500
+	start_workload agent_work "$n" 0
 	wait_pid "$WL_PID" 20 agent_work
 	sleep 1.5
 	agent_stop
