@@ -1001,7 +1001,7 @@ static void send_timer(struct statsd *sd, const char *base, __u64 calls, __u64 s
 	statsd__timer(sd, name, sum_ns / 1e6 / calls, 1.0 / calls);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		snprintf(name, sizeof(name), "%s.latency.%s", base, qs[i].name);
-		statsd__gauge(sd, name, hist__quantile(hist, calls, min_ns, max_ns, qs[i].q) / 1e6);
+		statsd__gauge(sd, name, hist__quantile(hist, calls, sum_ns, min_ns, max_ns, qs[i].q) / 1e6);
 	}
 	snprintf(name, sizeof(name), "%s.latency.max", base);
 	statsd__gauge(sd, name, max_ns / 1e6);

@@ -960,9 +960,9 @@ static int add_fn(struct result *res, size_t *cap, __u32 id, enum probe_kind kin
 	f->name = name;
 	f->file = file;
 	f->r = *r;
-	f->p50 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.5);
-	f->p90 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.9);
-	f->p99 = hist__quantile(r->hist, r->calls, r->min_ns, r->max_ns, 0.99);
+	f->p50 = hist__quantile(r->hist, r->calls, r->total_ns, r->min_ns, r->max_ns, 0.5);
+	f->p90 = hist__quantile(r->hist, r->calls, r->total_ns, r->min_ns, r->max_ns, 0.9);
+	f->p99 = hist__quantile(r->hist, r->calls, r->total_ns, r->min_ns, r->max_ns, 0.99);
 	return 0;
 }
 

@@ -21,7 +21,8 @@ void hist__bounds(int b, double *lo, double *hi)
 	*hi = *lo + unit;
 }
 
-double hist__quantile(const __u64 *hist, __u64 count, __u64 min_ns, __u64 max_ns, double q)
+double hist__quantile(const __u64 *hist, __u64 count, __u64 sum_ns, __u64 min_ns, __u64 max_ns,
+		      double q)
 {
 	__u64 want = (__u64)(q * count + 0.5), seen = 0;
 
@@ -35,6 +36,8 @@ double hist__quantile(const __u64 *hist, __u64 count, __u64 min_ns, __u64 max_ns
 		seen += hist[b];
 		if (seen < want)
 			continue;
+		if (hist[b] == count)
+			return (double)sum_ns / count;
 		hist__bounds(b, &lo, &hi);
 		lo = (lo + hi) / 2;
 		if (lo > (double)max_ns)

@@ -12,11 +12,13 @@
 void hist__bounds(int b, double *lo, double *hi);
 
 /*
- * The latency at quantile q (0..1) of count calls, in ns: the middle of
- * the bucket that holds it, kept within [min_ns, max_ns], so it is exact
- * when every call took the same time.
+ * The latency at quantile q (0..1) of count calls that took sum_ns in
+ * all, in ns: the middle of the bucket that holds it, kept within
+ * [min_ns, max_ns]; or the mean, when that bucket holds every call, so
+ * it is exact when every call took about the same time.
  */
-double hist__quantile(const __u64 *hist, __u64 count, __u64 min_ns, __u64 max_ns, double q);
+double hist__quantile(const __u64 *hist, __u64 count, __u64 sum_ns, __u64 min_ns, __u64 max_ns,
+		      double q);
 
 /* One line per power of two that has calls, with a bar, indented by six. */
 void hist__write_text(FILE *f, const __u64 *hist);
