@@ -25,6 +25,21 @@ agent_wait_line()
 	done
 }
 
+# start_named NAME WORKLOAD ARGS...: start WORKLOAD through a link called
+# NAME in $T/wl, so that the process is called NAME and a name pattern of
+# the test's own picks it alone; its PID goes to WL_PID.
+start_named()
+{
+	local name=$1 wl=$2
+
+	shift 2
+	mkdir -p "$T/wl"
+	[[ -e $T/wl/$name ]] || ln -s "$(readlink -f "$WORKLOADS/$wl")" "$T/wl/$name"
+	"$T/wl/$name" "$@" >"$T/$name.stdout" 2>"$T/$name.stderr" &
+	WL_PID=$!
+	track "$WL_PID"
+}
+
 # vigil_progs: how many BPF programs with the names of vigil's are loaded,
 # leaving out those another vigil holds (an agent its owner left running
 # is not this test's to count; this bpftool does not list holders, so
@@ -129,24 +144,27 @@ test_agent_statsd_counts_are_exact()
 }
 
 # A name pattern finds a process started after the agent at its exec, so
-# its calls are counted exactly from the first, with no delay to wait out.
+# its calls are counted exactly from the first, with no delay to wait out;
+# and again when it restarts as a new process.
 test_agent_name_finds_new_processes()
 {
-	local n=2000 got
+	local n=2000 got name=aw$$ i
 
 	need_jq
 	statsd_start 200
 	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
-		--no-syslog --name 'agent_w*' --syscalls io=getppid \
+		--no-syslog --name "aw$$*" --syscalls io=getppid \
 		--statsd "127.0.0.1:$STATSD_PORT"
 	agent_wait_line 'started: ' 10
-	start_workload agent_work "$n" 0
-	wait_pid "$WL_PID" 20 agent_work
+	for i in 1 2; do
+		start_named "$name" agent_work "$n" 0
+		wait_pid "$WL_PID" 20 "$name"
+	done
 	sleep 1.5
 	agent_stop
 	statsd_sync 10
-	got=$(statsd_sum vigil.agent_work.syscall.getppid.calls)
-	((got == n)) || fail "getppid.calls of a process found by name: $got, expected $n"
+	got=$(statsd_sum "vigil.$name.syscall.getppid.calls")
+	((got == 2 * n)) || fail "getppid.calls of a process found by name, run twice: $got, expected $((2 * n))"
 	statsd_stop
 }
 
@@ -265,16 +283,15 @@ EOF2
 # target by name): the agent's memory stays flat and no window is missing.
 test_agent_soak_churn()
 {
-	local d=$T/out/w first last n pids
+	local d=$T/out/w first last n got rss
 
 	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 5 --interval 1 -F 97 \
-		--statsd off --no-syslog --name 'forker' --syscalls io=getppid,openat
+		--statsd off --no-syslog --name "fk$$" --syscalls io=getppid,openat
 	agent_wait_line 'started: ' 10
-	start_workload forker 12000
+	start_named "fk$$" forker 12000
 	wait_pid "$WL_PID" 120 forker
 	agent_stop
 	n=$(find "$d" -name '*.folded' | wc -l)
-	pids=$(grep -c . "$T/forker.stdout" 2>/dev/null || echo 0)
 	mapfile -t rss < <(sed -n -E 's/.*window [0-9T]+Z(-[0-9]+)?: .* RSS ([0-9.]+) MB.*/\2/p' "$T/err")
 	((${#rss[@]} >= 6)) || fail "only ${#rss[@]} windows logged: $(grep window "$T/err" | tr '\n' '|')"
 	first=${rss[2]}
@@ -282,7 +299,8 @@ test_agent_soak_churn()
 	in_range "$last" 0 "$(awk -v f="$first" 'BEGIN { print f * 1.15 + 1 }')" ||
 		fail "RSS grew from $first MB (third window) to $last MB: ${rss[*]}"
 	((n == ${#rss[@]})) || fail "$n window files, ${#rss[@]} windows logged"
-	: "$pids"
+	got=$(cat "$d"/*.folded | comm_samples /dev/stdin "fk$$")
+	((got > 0)) || fail "no samples of the churn's processes in the windows"
 }
 
 # A share rule: burn_three has 3/4 of cpu_ratio's samples, so a rule on
@@ -293,16 +311,16 @@ test_agent_share_rule()
 	local fired cleared got
 
 	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --interval 1 -F 97 --statsd off \
-		--no-syslog --name cpu_ratio \
-		--rule 'big: share(cpu_ratio.cpu.burn_three) > 60% for 2s' \
-		--rule 'small: share(cpu_ratio.cpu.burn_one) > 60%'
+		--no-syslog --name "cr$$" \
+		--rule "big: share(cr$$.cpu.burn_three) > 60% for 2s" \
+		--rule "small: share(cr$$.cpu.burn_one) > 60%"
 	agent_wait_line 'started: ' 10
-	start_workload cpu_ratio 6
+	start_named "cr$$" cpu_ratio 6
 	wait_pid "$WL_PID" 30 cpu_ratio
 	sleep 2
 	agent_stop
-	fired=$(grep -c 'alert big firing: cpu_ratio.cpu.burn_three is [0-9.]*%' "$T/err" || true)
-	cleared=$(grep -c 'alert big cleared: cpu_ratio.cpu.burn_three' "$T/err" || true)
+	fired=$(grep -c "alert big firing: cr$$.cpu.burn_three is [0-9.]*%" "$T/err" || true)
+	cleared=$(grep -c "alert big cleared: cr$$.cpu.burn_three" "$T/err" || true)
 	((fired == 1 && cleared == 1)) || fail "big fired $fired and cleared $cleared times: $(grep alert "$T/err" | tr '\n' '|')"
 	! grep -q 'alert small' "$T/err" || fail "burn_one's quarter fired: $(grep 'alert small' "$T/err")"
 	got=$(sed -n -E 's/.*alert big firing: .* is ([0-9.]+)%.*/\1/p' "$T/err")
@@ -317,15 +335,15 @@ test_agent_wall_clock_windows()
 	local d=$T/out/w slept unit
 
 	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 1 --interval 1 --clock wall \
-		--statsd off --no-syslog --name agent_work
+		--statsd off --no-syslog --name "wc$$"
 	agent_wait_line 'started: ' 10
-	start_workload agent_work 0 0 0 30 0
+	start_named "wc$$" agent_work 0 0 0 30 0
 	wait_pid "$WL_PID" 30 agent_work
 	sleep 1
 	agent_stop
 	unit=$(jq -r .unit "$(ls "$d"/*.json | head -n 1)")
 	[[ $unit == microseconds ]] || fail "a wall-clock window's unit: $unit"
 	slept=$(cat "$d"/*.folded | awk '{ s = $0; sub(/ [0-9]+$/, "", s) }
-		s ~ /^agent_work;/ && s ~ /;\[wait:sleep\]$/ { n += $NF } END { print n + 0 }')
+		s ~ /^wc[0-9]+;/ && s ~ /;\[wait:sleep\]$/ { n += $NF } END { print n + 0 }')
 	in_range "$slept" 2700000 3300000 || fail "agent_work slept 3 s in 30 sleeps of 100 ms; the windows hold $slept us of [wait:sleep]"
 }
