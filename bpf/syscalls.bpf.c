@@ -93,8 +93,7 @@ int sysc_enter(struct bpf_raw_tracepoint_args *ctx)
 	__u32 tgid = id >> 32;
 	struct sysc_start *s;
 
-	if (!wanted(tgid))
-		return 0;
+	/* the array first: most syscalls are not selected, and it is cheaper than the hash */
 	if (filter_nr) {
 		__u32 nr = ctx->args[1];
 		__u8 *on = bpf_map_lookup_elem(&nrs, &nr);
@@ -102,6 +101,8 @@ int sysc_enter(struct bpf_raw_tracepoint_args *ctx)
 		if (!on || !*on || (bpf_get_current_task_btf()->thread_info.status & TS_COMPAT))
 			return 0;
 	}
+	if (!wanted(tgid))
+		return 0;
 	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), NULL,
 				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!s) {
@@ -126,19 +127,17 @@ int sysc_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct sysc_val *v;
 	__u64 one = 1, *e;
 
+	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), NULL, 0);
+	/*
+	 * With syscalls selected, only an entry that was kept has a start:
+	 * every other exit returns here, before the targets hash. Calls begun
+	 * before attach are then not counted as unmatched.
+	 */
+	if (filter_nr && (!s || !s->ts))
+		return 0;
 	if (!wanted(tgid))
 		return 0;
-	s = bpf_task_storage_get(&starts, bpf_get_current_task_btf(), NULL, 0);
 	if (!s || !s->ts) {
-		if (filter_nr) {
-			/* only an exit of a selected syscall had an entry to miss */
-			struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-			__u32 nr = BPF_CORE_READ(regs, orig_ax);
-			__u8 *on = bpf_map_lookup_elem(&nrs, &nr);
-
-			if (!on || !*on)
-				return 0;
-		}
 		count(SYSC_STAT_UNMATCHED);
 		return 0;
 	}

@@ -42,7 +42,7 @@ int agent_sys__add_target(struct agent_sys *s, __u32 tgid);
 int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size_t *n);
 
 struct agent_sys_stats {
-	__u64 unmatched; /* exits with no entry seen: calls begun before attach */
+	__u64 unmatched; /* exits with no entry seen: 0 here, as only kept entries are looked for */
 	__u64 full;	 /* calls with no room in the rows map */
 };
 void agent_sys__stats(struct agent_sys *s, struct agent_sys_stats *out);

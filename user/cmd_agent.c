@@ -1103,7 +1103,6 @@ static void interval_tick(struct agent *ag)
 			struct agent_sys_stats st;
 
 			agent_sys__stats(ag->sys, &st);
-			statsd__gauge(ag->sd, "agent.syscalls_unmatched", st.unmatched);
 			statsd__gauge(ag->sd, "agent.syscalls_lost", st.full);
 		}
 		if (statsd__flush(ag->sd)) {

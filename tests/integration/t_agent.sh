@@ -294,10 +294,11 @@ test_agent_soak_churn()
 	n=$(find "$d" -name '*.folded' | wc -l)
 	mapfile -t rss < <(sed -n -E 's/.*window [0-9T]+Z(-[0-9]+)?: .* RSS ([0-9.]+) MB.*/\2/p' "$T/err")
 	((${#rss[@]} >= 6)) || fail "only ${#rss[@]} windows logged: $(grep window "$T/err" | tr '\n' '|')"
-	first=${rss[2]}
+	# a step while caches fill is allowed; growth over the second half is not
+	first=${rss[${#rss[@]} / 2]}
 	last=${rss[-1]}
-	in_range "$last" 0 "$(awk -v f="$first" 'BEGIN { print f * 1.15 + 1 }')" ||
-		fail "RSS grew from $first MB (third window) to $last MB: ${rss[*]}"
+	in_range "$last" 0 "$(awk -v f="$first" 'BEGIN { print f * 1.05 + 1 }')" ||
+		fail "RSS grew from $first MB (half way) to $last MB: ${rss[*]}"
 	((n == ${#rss[@]})) || fail "$n window files, ${#rss[@]} windows logged"
 	got=$(cat "$d"/*.folded | comm_samples /dev/stdin "fk$$")
 	((got > 0)) || fail "no samples of the churn's processes in the windows"
