@@ -609,6 +609,7 @@ struct load_state {
 		bool used;
 	} opened[AGENT_MAX_SYSSETS + AGENT_MAX_PROBES + AGENT_MAX_RULES + 8];
 	int nopened;
+	int current; /* the index in opened of the section being read, or -1 */
 };
 
 static char *reader(char *str, int num, void *stream)
@@ -649,10 +650,14 @@ static char *reader(char *str, int num, void *stream)
 			return NULL;
 		}
 		snprintf(st->section_where, sizeof(st->section_where), "%s", st->where);
-		if (st->nopened < (int)(sizeof(st->opened) / sizeof(st->opened[0]))) {
+		/* [agent] and the like may be empty: their keys all have defaults */
+		st->current = -1;
+		if (kind >= SEC_SYSCALLS &&
+		    st->nopened < (int)(sizeof(st->opened) / sizeof(st->opened[0]))) {
 			snprintf(st->opened[st->nopened].section, sizeof(section), "%s", section);
 			st->opened[st->nopened].line = st->line;
-			st->opened[st->nopened++].used = false;
+			st->opened[st->nopened].used = false;
+			st->current = st->nopened++;
 		}
 	}
 	return str;
@@ -669,8 +674,8 @@ static int handler(void *user, const char *section, const char *key, const char 
 		st->failed = true;
 		return 0;
 	}
-	if (st->nopened)
-		st->opened[st->nopened - 1].used = true;
+	if (st->current >= 0)
+		st->opened[st->current].used = true;
 	st->c->section_where = st->section_where;
 	if (set_from(st->c, section, key, value, st->where, st->path)) {
 		st->failed = true;
@@ -690,6 +695,7 @@ int agent_config__load(struct agent_config *c, const char *path)
 		return bad(path, "out of memory");
 	st->c = c;
 	st->path = path;
+	st->current = -1;
 	st->f = fopen(path, "re");
 	if (!st->f) {
 		rc = bad(path, "cannot read: %s", strerror(errno));
