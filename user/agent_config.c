@@ -628,8 +628,14 @@ static char *reader(char *str, int num, void *stream)
 		st->failed = true;
 		return NULL;
 	}
+	/*
+	 * Lines lose their indent: inih would take an indented key for a line
+	 * continuing the value before it, and say that key was "given twice".
+	 */
 	for (p = str; isspace((unsigned char)*p); p++)
 		;
+	memmove(str, p, strlen(p) + 1);
+	p = str;
 	if (*p == '[') {
 		char section[ALERT_NAME_MAX + 16], name[ALERT_NAME_MAX];
 		const char *e = strchr(p, ']');
