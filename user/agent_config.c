@@ -602,6 +602,7 @@ struct load_state {
 	bool failed;
 	char where[AGENT_WHERE_MAX];
 	char section_where[AGENT_WHERE_MAX]; /* the last [section] header's */
+	char section[ALERT_NAME_MAX + 16];   /* its text: inih's copy ends at 49 characters */
 	/* named sections opened, to tell an empty one */
 	struct {
 		char section[ALERT_NAME_MAX + 16];
@@ -656,6 +657,7 @@ static char *reader(char *str, int num, void *stream)
 			return NULL;
 		}
 		snprintf(st->section_where, sizeof(st->section_where), "%s", st->where);
+		snprintf(st->section, sizeof(st->section), "%s", section);
 		/* [agent] and the like may be empty: their keys all have defaults */
 		st->current = -1;
 		if (kind >= SEC_SYSCALLS &&
@@ -673,9 +675,10 @@ static int handler(void *user, const char *section, const char *key, const char 
 {
 	struct load_state *st = user;
 
+	(void)section; /* st->section, whole */
 	if (st->failed)
 		return 1;
-	if (!section[0]) {
+	if (!st->section[0]) {
 		bad(st->where, "'%s' before any [section]", key);
 		st->failed = true;
 		return 0;
@@ -683,7 +686,7 @@ static int handler(void *user, const char *section, const char *key, const char 
 	if (st->current >= 0)
 		st->opened[st->current].used = true;
 	st->c->section_where = st->section_where;
-	if (set_from(st->c, section, key, value, st->where, st->path)) {
+	if (set_from(st->c, st->section, key, value, st->where, st->path)) {
 		st->failed = true;
 		st->c->section_where = NULL;
 		return 0;
