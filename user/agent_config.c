@@ -466,14 +466,16 @@ static int unknown_key(enum section_kind kind, const char *key, const char *wher
 static int set_from(struct agent_config *c, const char *section, const char *key,
 		    const char *value, const char *where, const void *source)
 {
-	char name[ALERT_NAME_MAX];
+	char name[ALERT_NAME_MAX], canon[ALERT_NAME_MAX + 16];
 	enum section_kind kind;
 	bool again;
 	int rc;
 
 	if (parse_section(section, &kind, name, where))
 		return EXIT_USAGE;
-	rc = seen(c, section, key, source, where);
+	/* [rule  slow] is [rule slow]: one key of theirs is set once */
+	snprintf(canon, sizeof(canon), "%s%s%s", section_names[kind], name[0] ? " " : "", name);
+	rc = seen(c, canon, key, source, where);
 	if (rc == EXIT_USAGE)
 		return rc;
 	again = rc == 1;
