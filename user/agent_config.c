@@ -466,14 +466,16 @@ static int unknown_key(enum section_kind kind, const char *key, const char *wher
 static int set_from(struct agent_config *c, const char *section, const char *key,
 		    const char *value, const char *where, const void *source)
 {
-	char name[ALERT_NAME_MAX];
+	char name[ALERT_NAME_MAX], canon[ALERT_NAME_MAX + 16];
 	enum section_kind kind;
 	bool again;
 	int rc;
 
 	if (parse_section(section, &kind, name, where))
 		return EXIT_USAGE;
-	rc = seen(c, section, key, source, where);
+	/* [rule  slow] is [rule slow]: one key of theirs is set once */
+	snprintf(canon, sizeof(canon), "%s%s%s", section_names[kind], name[0] ? " " : "", name);
+	rc = seen(c, canon, key, source, where);
 	if (rc == EXIT_USAGE)
 		return rc;
 	again = rc == 1;
@@ -602,6 +604,7 @@ struct load_state {
 	bool failed;
 	char where[AGENT_WHERE_MAX];
 	char section_where[AGENT_WHERE_MAX]; /* the last [section] header's */
+	char section[ALERT_NAME_MAX + 16];   /* its text: inih's copy ends at 49 characters */
 	/* named sections opened, to tell an empty one */
 	struct {
 		char section[ALERT_NAME_MAX + 16];
@@ -609,6 +612,7 @@ struct load_state {
 		bool used;
 	} opened[AGENT_MAX_SYSSETS + AGENT_MAX_PROBES + AGENT_MAX_RULES + 8];
 	int nopened;
+	int current; /* the index in opened of the section being read, or -1 */
 };
 
 static char *reader(char *str, int num, void *stream)
@@ -627,8 +631,14 @@ static char *reader(char *str, int num, void *stream)
 		st->failed = true;
 		return NULL;
 	}
+	/*
+	 * Lines lose their indent: inih would take an indented key for a line
+	 * continuing the value before it, and say that key was "given twice".
+	 */
 	for (p = str; isspace((unsigned char)*p); p++)
 		;
+	memmove(str, p, strlen(p) + 1);
+	p = str;
 	if (*p == '[') {
 		char section[ALERT_NAME_MAX + 16], name[ALERT_NAME_MAX];
 		const char *e = strchr(p, ']');
@@ -649,10 +659,15 @@ static char *reader(char *str, int num, void *stream)
 			return NULL;
 		}
 		snprintf(st->section_where, sizeof(st->section_where), "%s", st->where);
-		if (st->nopened < (int)(sizeof(st->opened) / sizeof(st->opened[0]))) {
+		snprintf(st->section, sizeof(st->section), "%s", section);
+		/* [agent] and the like may be empty: their keys all have defaults */
+		st->current = -1;
+		if (kind >= SEC_SYSCALLS &&
+		    st->nopened < (int)(sizeof(st->opened) / sizeof(st->opened[0]))) {
 			snprintf(st->opened[st->nopened].section, sizeof(section), "%s", section);
 			st->opened[st->nopened].line = st->line;
-			st->opened[st->nopened++].used = false;
+			st->opened[st->nopened].used = false;
+			st->current = st->nopened++;
 		}
 	}
 	return str;
@@ -662,17 +677,18 @@ static int handler(void *user, const char *section, const char *key, const char 
 {
 	struct load_state *st = user;
 
+	(void)section; /* st->section, whole */
 	if (st->failed)
 		return 1;
-	if (!section[0]) {
+	if (!st->section[0]) {
 		bad(st->where, "'%s' before any [section]", key);
 		st->failed = true;
 		return 0;
 	}
-	if (st->nopened)
-		st->opened[st->nopened - 1].used = true;
+	if (st->current >= 0)
+		st->opened[st->current].used = true;
 	st->c->section_where = st->section_where;
-	if (set_from(st->c, section, key, value, st->where, st->path)) {
+	if (set_from(st->c, st->section, key, value, st->where, st->path)) {
 		st->failed = true;
 		st->c->section_where = NULL;
 		return 0;
@@ -690,6 +706,7 @@ int agent_config__load(struct agent_config *c, const char *path)
 		return bad(path, "out of memory");
 	st->c = c;
 	st->path = path;
+	st->current = -1;
 	st->f = fopen(path, "re");
 	if (!st->f) {
 		rc = bad(path, "cannot read: %s", strerror(errno));
