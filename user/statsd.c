@@ -80,6 +80,8 @@ char *statsd__clean_name(const char *in, char *out, size_t len)
 {
 	size_t i = 0;
 
+	if (!len)
+		return out;
 	for (; in[i] && i + 1 < len; i++) {
 		char c = in[i];
 		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

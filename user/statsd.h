@@ -37,7 +37,11 @@ struct statsd *statsd__open(const char *host, const char *port, const char *pref
 			    size_t max_packet, char *err, size_t errlen);
 void statsd__close(struct statsd *s);
 
-/* Queue one line; names are cleaned (statsd__clean_name). 0 or -ENOMEM. */
+/*
+ * Queue one line. name is sent as given: clean each of its dot-separated
+ * parts with statsd__clean_name() first. 0, or -ENAMETOOLONG for a line
+ * over 511 bytes (left out).
+ */
 int statsd__counter(struct statsd *s, const char *name, double value);
 int statsd__gauge(struct statsd *s, const char *name, double value);
 /* rate in (0, 1]: the value stands for 1/rate timings, as statsd's sampling says. */
