@@ -14,10 +14,10 @@ enum sysc_by {
 #include "hist_defs.h"
 
 struct sysc_key {
-	__s32 nr;     /* syscall number */
-	__u32 tgid;   /* 0 when rows are by syscall */
-	__u32 tid;    /* 0 unless rows are by thread */
-	__u32 compat; /* a 32-bit syscall (int $0x80), numbered as i386 numbers them */
+	__s32 nr;      /* syscall number */
+	__u32 tgid;    /* 0 when rows are by syscall */
+	__u32 tid;     /* 0 unless rows are by thread */
+	__u32 compat;  /* a 32-bit syscall (int $0x80), numbered as i386 numbers them */
 	char name[16]; /* the process's name when rows are by name, else zeros */
 };
 

@@ -221,8 +221,7 @@ static int set_names(struct agent_config *c, const char *value, const char *wher
 	return 0;
 }
 
-static int set_syscalls(struct agent_sysset *set, const char *value, const char *where,
-			bool append)
+static int set_syscalls(struct agent_sysset *set, const char *value, const char *where, bool append)
 {
 	char item[64];
 	const char *it;
@@ -287,7 +286,7 @@ enum section_kind {
 	SEC_NONE,
 };
 
-static const char *const section_names[] = {"agent",	   "target", "profile", "statsd",
+static const char *const section_names[] = {"agent",	"target", "profile", "statsd",
 					    "syscalls", "probe",  "rule"};
 
 static const char *const section_keys[] = {
@@ -315,8 +314,9 @@ static int parse_section(const char *section, enum section_kind *kind, char *nam
 		if (strlen(section_names[k]) == klen && !strncmp(section, section_names[k], klen))
 			*kind = k;
 	if (*kind == SEC_NONE)
-		return bad(where, "unknown section [%s] (agent, target, profile, statsd, "
-				  "syscalls NAME, probe NAME, rule NAME)",
+		return bad(where,
+			   "unknown section [%s] (agent, target, profile, statsd, "
+			   "syscalls NAME, probe NAME, rule NAME)",
 			   section);
 	while (isspace((unsigned char)*sp))
 		sp++;
@@ -343,8 +343,7 @@ static int parse_section(const char *section, enum section_kind *kind, char *nam
 	return 0;
 }
 
-static struct agent_sysset *find_sysset(struct agent_config *c, const char *name,
-					const char *where)
+static struct agent_sysset *find_sysset(struct agent_config *c, const char *name, const char *where)
 {
 	for (int i = 0; i < c->nsys; i++)
 		if (!strcmp(c->sys[i].name, name))
@@ -359,8 +358,7 @@ static struct agent_sysset *find_sysset(struct agent_config *c, const char *name
 	return &c->sys[c->nsys++];
 }
 
-static struct agent_probe *find_probe(struct agent_config *c, const char *name,
-				     const char *where)
+static struct agent_probe *find_probe(struct agent_config *c, const char *name, const char *where)
 {
 	for (int i = 0; i < c->nprobes; i++)
 		if (!strcmp(c->probes[i].name, name))
@@ -376,8 +374,7 @@ static struct agent_probe *find_probe(struct agent_config *c, const char *name,
 }
 
 /* FILE:GLOB items; whether they name anything is checked when they are attached. */
-static int set_functions(struct agent_probe *p, const char *value, const char *where,
-			 bool append)
+static int set_functions(struct agent_probe *p, const char *value, const char *where, bool append)
 {
 	char item[512];
 	const char *it;
@@ -463,8 +460,8 @@ static int unknown_key(enum section_kind kind, const char *key, const char *wher
 		   section_keys[kind]);
 }
 
-static int set_from(struct agent_config *c, const char *section, const char *key,
-		    const char *value, const char *where, const void *source)
+static int set_from(struct agent_config *c, const char *section, const char *key, const char *value,
+		    const char *where, const void *source)
 {
 	char name[ALERT_NAME_MAX], canon[ALERT_NAME_MAX + 16];
 	enum section_kind kind;

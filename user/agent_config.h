@@ -22,14 +22,14 @@
 #include "alerts.h"
 #include "profile.h"
 
-#define AGENT_MAX_NAMES	   16	 /* [target] name patterns */
+#define AGENT_MAX_NAMES	   16 /* [target] name patterns */
 #define AGENT_MAX_PIDS	   1024
 #define AGENT_MAX_SYSSETS  32
 #define AGENT_MAX_RULES	   64
-#define AGENT_MAX_PROBES   32	 /* [probe] sections */
-#define AGENT_MAX_SPECS	   16	 /* FILE:GLOB items in one of them */
-#define AGENT_WHERE_MAX	   300	 /* "FILE:LINE" or "--option" */
-#define AGENT_DEFAULT_FREQ 19	 /* Hz; prime, so samples do not march in step with timers */
+#define AGENT_MAX_PROBES   32  /* [probe] sections */
+#define AGENT_MAX_SPECS	   16  /* FILE:GLOB items in one of them */
+#define AGENT_WHERE_MAX	   300 /* "FILE:LINE" or "--option" */
+#define AGENT_DEFAULT_FREQ 19  /* Hz; prime, so samples do not march in step with timers */
 
 struct agent_sysset {
 	char name[ALERT_NAME_MAX];
@@ -55,12 +55,12 @@ struct agent_rule {
 
 struct agent_config {
 	/* [agent] */
-	char *output;		   /* the windows' folder */
-	unsigned long window_s;	   /* one folded profile per window */
+	char *output;		    /* the windows' folder */
+	unsigned long window_s;	    /* one folded profile per window */
 	unsigned long keep_windows; /* the newest this many windows are kept */
-	unsigned long keep_mb;	   /* and at most this many MB of them (0: no limit) */
-	unsigned long interval_s;  /* statsd flushes, rule evaluations, own-cost readings */
-	bool syslog;		   /* alerts and errors to syslog too */
+	unsigned long keep_mb;	    /* and at most this many MB of them (0: no limit) */
+	unsigned long interval_s;   /* statsd flushes, rule evaluations, own-cost readings */
+	bool syslog;		    /* alerts and errors to syslog too */
 	/* [target]: no pid and no name means the whole machine */
 	int pids[AGENT_MAX_PIDS];
 	int npids;

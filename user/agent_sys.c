@@ -62,8 +62,9 @@ struct agent_sys *agent_sys__new(const struct agent_config *c, int targets_fd)
 	}
 	err = syscalls_bpf__load(s->skel);
 	if (err) {
-		vigil_err("agent: failed to load the syscall collector: %s (-vv shows libbpf's log)",
-			  strerror(-err));
+		vigil_err(
+			"agent: failed to load the syscall collector: %s (-vv shows libbpf's log)",
+			strerror(-err));
 		goto fail;
 	}
 	for (int i = 0; i < c->nsys; i++)
@@ -160,9 +161,9 @@ int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size
 		memcpy(now[nnow].hist, val.hist, sizeof(val.hist));
 		nnow++;
 
-		const struct prev *old = s->nprev ? bsearch(&key, s->prev, s->nprev,
-							    sizeof(*s->prev), cmp_key)
-						  : NULL;
+		const struct prev *old =
+			s->nprev ? bsearch(&key, s->prev, s->nprev, sizeof(*s->prev), cmp_key)
+				 : NULL;
 		struct agent_sys_row *r;
 
 		if (old && old->count == val.count)

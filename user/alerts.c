@@ -497,7 +497,8 @@ bool alert_sample__value(const struct alert_sample *s, enum alert_stat stat, dou
 	case ALERT_P99:
 		if (!s->calls || !s->hist)
 			return false;
-		*out = hist__quantile(s->hist, s->calls, s->sum_ns, s->min_ns, s->max_ns, stats[stat].q);
+		*out = hist__quantile(s->hist, s->calls, s->sum_ns, s->min_ns, s->max_ns,
+				      stats[stat].q);
 		return true;
 	case ALERT_MAX:
 		if (!s->calls)

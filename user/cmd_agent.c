@@ -46,9 +46,9 @@
 #include "sysnames.h"
 #include "util.h"
 
-#define POLL_MS	   10
-#define SCAN_NS	   (1000 * 1000000ULL) /* name patterns: /proc is read this often */
-#define MAX_CLI	   256
+#define POLL_MS 10
+#define SCAN_NS (1000 * 1000000ULL) /* name patterns: /proc is read this often */
+#define MAX_CLI 256
 
 /* A setting from the command line, replayed over the file at every reload. */
 struct cli_set {
@@ -59,11 +59,11 @@ struct cli_set {
 };
 
 struct own_cost {
-	__u64 cpu_ns;	  /* the agent's user and system time */
-	__u64 bpf_ns;	  /* its BPF programs' run time (bpf_stats) */
+	__u64 cpu_ns; /* the agent's user and system time */
+	__u64 bpf_ns; /* its BPF programs' run time (bpf_stats) */
 	__u64 bpf_runs;
-	__u64 samples;	  /* profile samples taken */
-	__u64 lost;	  /* samples and events lost */
+	__u64 samples; /* profile samples taken */
+	__u64 lost;    /* samples and events lost */
 	__u64 mono_ns;
 };
 
@@ -73,7 +73,8 @@ struct agent {
 	int ncli;
 	struct agent_config *cfg;
 
-	struct agent_watch_bpf *watch; /* the targets map every collector shares, and its exec hook */
+	struct agent_watch_bpf
+		*watch; /* the targets map every collector shares, and its exec hook */
 	struct profile *prof;
 	struct symbolizer *sym;
 	struct stack_set *window, *iv; /* the window so far; what drains gathered this interval */
@@ -333,7 +334,8 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 			vigil_err("agent: option '%s' needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			vigil_err("agent: unknown option '%s' (vigil agent --help)", argv[optind - 1]);
+			vigil_err("agent: unknown option '%s' (vigil agent --help)",
+				  argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -432,8 +434,8 @@ static void add_target(struct agent *ag, __u32 tgid)
 	__u8 one = 1;
 
 	if (ag->watch)
-		bpf_map__update_elem(ag->watch->maps.targets, &tgid, sizeof(tgid), &one, sizeof(one),
-			     BPF_ANY);
+		bpf_map__update_elem(ag->watch->maps.targets, &tgid, sizeof(tgid), &one,
+				     sizeof(one), BPF_ANY);
 }
 
 /*
@@ -797,13 +799,12 @@ static int write_window(struct agent *ag)
 	json_object_object_add(j, "seconds",
 			       json_object_new_double((now.mono_ns - ag->window_mono) / 1e9));
 	json_object_object_add(j, "clock",
-			       json_object_new_string(c->clock == PROFILE_CLOCK_CPU ? "cpu"
-						      : c->clock == PROFILE_CLOCK_WALL
-							      ? "wall"
-							      : "off"));
-	json_object_object_add(j, "unit", json_object_new_string(c->clock == PROFILE_CLOCK_CPU
-									 ? "samples"
-									 : "microseconds"));
+			       json_object_new_string(c->clock == PROFILE_CLOCK_CPU    ? "cpu"
+						      : c->clock == PROFILE_CLOCK_WALL ? "wall"
+										       : "off"));
+	json_object_object_add(
+		j, "unit",
+		json_object_new_string(c->clock == PROFILE_CLOCK_CPU ? "samples" : "microseconds"));
 	json_object_object_add(j, "freq", json_object_new_int64(c->freq));
 	json_object_object_add(j, "total", json_object_new_int64(total));
 	json_object_object_add(j, "stacks", json_object_new_int64(stack_set__count(ag->window)));
@@ -987,8 +988,8 @@ static void sys_series(const struct agent_sys_row *r, char *series, size_t len)
 	snprintf(series, len, "%s.syscall.%s", r->proc, name);
 }
 
-static void send_timer(struct statsd *sd, const char *base, __u64 calls, __u64 sum_ns,
-		       __u64 min_ns, __u64 max_ns, const __u64 *hist)
+static void send_timer(struct statsd *sd, const char *base, __u64 calls, __u64 sum_ns, __u64 min_ns,
+		       __u64 max_ns, const __u64 *hist)
 {
 	static const struct {
 		const char *name;
@@ -1001,7 +1002,8 @@ static void send_timer(struct statsd *sd, const char *base, __u64 calls, __u64 s
 	statsd__timer(sd, name, sum_ns / 1e6 / calls, 1.0 / calls);
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
 		snprintf(name, sizeof(name), "%s.latency.%s", base, qs[i].name);
-		statsd__gauge(sd, name, hist__quantile(hist, calls, sum_ns, min_ns, max_ns, qs[i].q) / 1e6);
+		statsd__gauge(sd, name,
+			      hist__quantile(hist, calls, sum_ns, min_ns, max_ns, qs[i].q) / 1e6);
 	}
 	snprintf(name, sizeof(name), "%s.latency.max", base);
 	statsd__gauge(sd, name, max_ns / 1e6);
@@ -1037,7 +1039,7 @@ static void interval_tick(struct agent *ag)
 	struct alert_sample *samples = NULL, *procs = NULL;
 	size_t ns = 0, nprocs = 0, nsh = 0, nrows = 0;
 	const struct agent_sys_row *rows = NULL;
-	char (*names)[256] = NULL;
+	char(*names)[256] = NULL;
 	struct share *sh = NULL;
 	struct own_cost now;
 	double secs;
@@ -1074,7 +1076,8 @@ static void interval_tick(struct agent *ag)
 			statsd__counter(ag->sd, name, r->calls);
 			snprintf(name, sizeof(name), "%s.errors", base);
 			statsd__counter(ag->sd, name, r->errors);
-			send_timer(ag->sd, base, r->calls, r->sum_ns, r->min_ns, r->max_ns, r->hist);
+			send_timer(ag->sd, base, r->calls, r->sum_ns, r->min_ns, r->max_ns,
+				   r->hist);
 		}
 	}
 	for (size_t i = 0; samples && i < nsh; i++) {
@@ -1348,17 +1351,19 @@ int cmd_agent(int argc, char **argv)
 	ag->next_scan = now + SCAN_NS;
 	say(ag, LOG_NOTICE, "started: %s%s%s, windows of %lu s in %s, %d syscall sets, %d rules%s",
 	    ag->prof ? profile__describe(ag->prof) : "no profile",
-	    ag->cfg->npids ? " of listed pids" : ag->cfg->nnames ? " of processes by name" : "",
+	    ag->cfg->npids    ? " of listed pids"
+	    : ag->cfg->nnames ? " of processes by name"
+			      : "",
 	    ag->cfg->npids || ag->cfg->nnames ? "" : " of every process", ag->cfg->window_s,
-	    ag->cfg->output, ag->cfg->nsys, ag->cfg->nrules,
-	    ag->cfg->statsd ? ", statsd on" : "");
+	    ag->cfg->output, ag->cfg->nsys, ag->cfg->nrules, ag->cfg->statsd ? ", statsd on" : "");
 
 	err = run(ag, &sigs);
 	interval_tick(ag);
 	close_profile(ag);
 	if (!ag->cfg->profile)
 		write_window(ag);
-	say(ag, LOG_NOTICE, "stopped: %llu windows written, %llu samples in them, %llu samples taken, "
+	say(ag, LOG_NOTICE,
+	    "stopped: %llu windows written, %llu samples in them, %llu samples taken, "
 	    "%llu lost",
 	    (unsigned long long)ag->windows_written, (unsigned long long)ag->samples_written,
 	    (unsigned long long)ag->samples_taken, (unsigned long long)ag->lost);

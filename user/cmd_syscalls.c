@@ -312,8 +312,10 @@ static int write_text(FILE *f, const struct sysc_args *a, struct row *rows, size
 			syscall_name(&r->key, nb, sizeof(nb)), (unsigned long long)v->count,
 			(unsigned long long)v->errors, v->count ? 100.0 * v->errors / v->count : 0,
 			v->total_ns / 1e6, v->count ? v->total_ns / 1e3 / v->count : 0,
-			hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.5) / 1e3,
-			hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.99) / 1e3,
+			hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.5) /
+				1e3,
+			hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.99) /
+				1e3,
 			v->max_ns / 1e3);
 		for (int e = 0; e < r->nerrs; e++)
 			fprintf(f, "%s%s:%llu", e ? " " : "  ",
@@ -369,14 +371,14 @@ static int write_json(FILE *f, const struct sysc_args *a, struct row *rows, size
 			json_object_new_double(v->count ? v->total_ns / 1e3 / v->count : 0));
 		json_object_object_add(
 			o, "p50_us",
-			json_object_new_double(
-				hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.5) /
-				1e3));
+			json_object_new_double(hist__quantile(v->hist, v->count, v->total_ns,
+							      v->min_ns, v->max_ns, 0.5) /
+					       1e3));
 		json_object_object_add(
 			o, "p99_us",
-			json_object_new_double(
-				hist__quantile(v->hist, v->count, v->total_ns, v->min_ns, v->max_ns, 0.99) /
-				1e3));
+			json_object_new_double(hist__quantile(v->hist, v->count, v->total_ns,
+							      v->min_ns, v->max_ns, 0.99) /
+					       1e3));
 		json_object_object_add(o, "min_us", json_object_new_double(v->min_ns / 1e3));
 		json_object_object_add(o, "max_us", json_object_new_double(v->max_ns / 1e3));
 		if (a->hist)

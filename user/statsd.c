@@ -156,8 +156,8 @@ static int queue(struct statsd *s, const char *name, const char *value, const ch
 	/* ten digits: statsd counts 1/rate timings, and 1/3000 must give back 3000 */
 	if (rate > 0 && rate < 1)
 		snprintf(r, sizeof(r), "|@%.10g", rate);
-	n = snprintf(line, sizeof(line), "%s%s%s:%s|%s%s", s->prefix, s->prefix[0] ? "." : "",
-		     name, value, type, r);
+	n = snprintf(line, sizeof(line), "%s%s%s:%s|%s%s", s->prefix, s->prefix[0] ? "." : "", name,
+		     value, type, r);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -ENAMETOOLONG;
 	return add_line(s, line, n);

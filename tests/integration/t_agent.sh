@@ -348,3 +348,17 @@ test_agent_wall_clock_windows()
 		s ~ /^wc[0-9]+;/ && s ~ /;\[wait:sleep\]$/ { n += $NF } END { print n + 0 }')
 	in_range "$slept" 2700000 3300000 || fail "agent_work slept 3 s in 30 sleeps of 100 ms; the windows hold $slept us of [wait:sleep]"
 }
+
+# The README's configuration, examples/agent.ini, is read as it is, runs,
+# and stops cleanly: its rules, instrument and targets as it says.
+test_agent_example_config_runs()
+{
+	local d=$T/out/w
+
+	start_vigil "$T/stdout" "$T/err" agent -c examples/agent.ini --set "agent.output=$d" \
+		--statsd off --no-syslog
+	agent_wait_line 'started: cpu-clock, 19 Hz, .* of processes by name, windows of 60 s in .*, 1 syscall sets, 2 rules' 10
+	sleep 1
+	agent_stop
+	(($(find "$d" -name '*.folded' | wc -l) == 1)) || fail "one window expected in $d: $(ls "$d" | tr '\n' ' ')"
+}
