@@ -740,28 +740,6 @@ static int add_fn(struct result *res, size_t *cap, __u32 id, enum probe_kind kin
 	return 0;
 }
 
-/* A probed function's name in the table: FILE's base name first when files are mixed. */
-static char *shown_name(const struct probe_set *ps, const struct probe_fn *p)
-{
-	bool mixed = false;
-	const char *base;
-	char *s = NULL;
-
-	for (size_t i = 1; i < ps->n; i++)
-		mixed |= strcmp(ps->fns[i].file, ps->fns[0].file) != 0;
-	if (p->kind == PROBE_USDT) {
-		if (asprintf(&s, "usdt:%s", p->name) < 0)
-			return NULL;
-		return s;
-	}
-	if (!mixed)
-		return strdup(p->name);
-	base = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
-	if (asprintf(&s, "%s:%s", base, p->name) < 0)
-		return NULL;
-	return s;
-}
-
 static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const bool *skip,
 		       bool python, const char *py_file, struct result *res)
 {
@@ -785,8 +763,8 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 			continue;
 		memset(r, 0, sizeof(*r));
 		bpf_map_lookup_elem(rfd, &i, r);
-		if (add_fn(res, &cap, i, ps->fns[i].kind, false, shown_name(ps, &ps->fns[i]),
-			   ps->fns[i].file, r))
+		if (add_fn(res, &cap, i, ps->fns[i].kind, false,
+			   probes__shown_name(ps, &ps->fns[i]), ps->fns[i].file, r))
 			goto out;
 		res->fns[res->nfns - 1].stepped = ps->fns[i].stepped;
 	}
@@ -1283,7 +1261,7 @@ static bool relation_glob_unmatched(const struct probe_set *ps, const char *glob
 	bool hit = false;
 
 	for (size_t i = 0; glob && !hit && i < ps->n; i++) {
-		char *name = shown_name(ps, &ps->fns[i]);
+		char *name = probes__shown_name(ps, &ps->fns[i]);
 
 		hit = name && !fnmatch(glob, name, 0);
 		free(name);
@@ -1318,7 +1296,7 @@ int cmd_trace(int argc, char **argv)
 	struct outfile out = {};
 	struct result res = {};
 	char what[256], cmd_path[PATH_MAX], py_path[PATH_MAX], py_file[PATH_MAX];
-	struct probe_where w;
+	struct probe_where w = {};
 	sigset_t stop_sigs;
 	size_t nfn, refused = 0;
 	const char *first_refused = NULL;
