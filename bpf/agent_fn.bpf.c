@@ -246,11 +246,10 @@ int agent_fn_return(struct pt_regs *ctx)
 
 	if (!wanted())
 		return 0;
-	t = bpf_map_lookup_elem(&threads, &tid);
-	if (!t) {
-		count(AGENT_FN_STAT_UNMATCHED);
-		return 0;
-	}
+	/* a thread seen first at a return is followed from now on, if there is room */
+	t = thread_get(tid);
+	if (!t)
+		return 0; /* no room: its calls were counted as such at their entry */
 	d = t->depth;
 	for (int i = 0; i < AGENT_FN_MAX_DEPTH && i < d && d <= AGENT_FN_MAX_DEPTH; i++) {
 		fr = &t->f[(d - 1 - i) & (AGENT_FN_MAX_DEPTH - 1)];

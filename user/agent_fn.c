@@ -98,8 +98,9 @@ static int load(struct agent_fn *f, const struct agent_config *c)
 
 	f->skel = agent_fn_bpf__open();
 	if (!f->skel) {
-		vigil_err("agent: failed to open the function instruments: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		vigil_err("agent: failed to open the function instruments: %s", strerror(-err));
+		return err;
 	}
 	f->skel->rodata->filter_tgid = c->npids || c->nnames;
 	f->skel->rodata->follow_forks = c->nnames > 0;
