@@ -52,7 +52,7 @@ struct agent_fn_thread {
 
 enum agent_fn_stat {
 	AGENT_FN_STAT_HITS,	    /* entries of the targets' calls */
-	AGENT_FN_STAT_TOO_DEEP,	    /* calls entered with AGENT_FN_MAX_DEPTH open: not timed */
+	AGENT_FN_STAT_TOO_DEEP,	    /* calls entered with the stack full: not timed */
 	AGENT_FN_STAT_ABANDONED,    /* open calls unwound past (longjmp, exceptions): not timed */
 	AGENT_FN_STAT_THREAD_EXIT,  /* open calls of a thread that exited or exec'd: not timed */
 	AGENT_FN_STAT_UNMATCHED,    /* returns with no open call: begun before attach, or forked */

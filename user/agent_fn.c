@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* agent_fn.c: calls and latencies of the [probe] sections' functions per process name, as deltas. */
+/* agent_fn.c: calls and latencies of [probe] sections' functions per process name, as deltas. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

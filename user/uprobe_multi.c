@@ -62,7 +62,7 @@ void links__destroy(struct links *ls)
 
 /* ---------------------------------------------------------------- one link */
 
-/* The layout of union bpf_attr's link_create for a uprobe_multi link, as the kernel's uapi has it. */
+/* union bpf_attr's link_create for a uprobe_multi link, as the kernel's uapi lays it out. */
 #define UPROBE_MULTI_RETURN (1U << 0) /* BPF_F_UPROBE_MULTI_RETURN */
 
 struct uprobe_multi_attr {

@@ -56,7 +56,7 @@ struct fn_batch {
 	struct links *ls; /* where the links go */
 	const char *path;
 	__u64 *offsets, *cookies; /* room for ps->n each */
-	__u64 stepped;		  /* the cookie bit for single-stepped functions, 0 for none */
+	__u64 stepped;		  /* the cookie bit of single-stepped functions, or 0 */
 	int pid;		  /* as uprobe_multi__link() takes it */
 	const struct probe_set *ps;
 	bool *skip;		   /* by index in ps: refused, set by fn_batch__attach() */
