@@ -107,28 +107,6 @@ int agent_sys__add_target(struct agent_sys *s, __u32 tgid)
 				    BPF_ANY);
 }
 
-/* The interval's lowest and highest latencies, as far as its histogram tells. */
-static void hist_range(const __u64 *hist, __u64 cum_min, __u64 cum_max, __u64 *lo, __u64 *hi)
-{
-	int first = -1, last = -1;
-	double l, h;
-
-	for (int b = 0; b < HIST_BUCKETS; b++)
-		if (hist[b]) {
-			if (first < 0)
-				first = b;
-			last = b;
-		}
-	if (first < 0) {
-		*lo = *hi = 0;
-		return;
-	}
-	hist__bounds(first, &l, &h);
-	*lo = l > cum_min ? (__u64)l : cum_min;
-	hist__bounds(last, &l, &h);
-	*hi = h - 1 < cum_max ? (__u64)(h - 1) : cum_max;
-}
-
 int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size_t *n)
 {
 	int fd = bpf_map__fd(s->skel->maps.stats), err = 0;
@@ -188,7 +166,7 @@ int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size
 		r->sum_ns = val.total_ns - (old ? old->total_ns : 0);
 		for (int b = 0; b < HIST_BUCKETS; b++)
 			r->hist[b] = val.hist[b] - (old ? old->hist[b] : 0);
-		hist_range(r->hist, val.min_ns, val.max_ns, &r->min_ns, &r->max_ns);
+		hist__range(r->hist, val.min_ns, val.max_ns, &r->min_ns, &r->max_ns);
 	}
 	if (nnow)
 		qsort(now, nnow, sizeof(*now), cmp_key);

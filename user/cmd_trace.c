@@ -13,11 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -29,6 +25,7 @@
 #include "target.h"
 #include "trace.skel.h"
 #include "trace_defs.h"
+#include "uprobe_multi.h"
 #include "util.h"
 
 #define MAX_DURATION	     86400
@@ -312,153 +309,6 @@ static int trace_parse_args(int argc, char **argv, struct trace_args *a)
 
 /* ---------------------------------------------------------------- attaching */
 
-/*
- * What is attached: libbpf's links (USDT probes, tracepoints), and the
- * descriptors of uprobe_multi links, which libbpf 1.1 does not know.
- */
-struct links {
-	struct bpf_link **l;
-	size_t n, cap;
-	int *fds;
-	size_t nfds, fcap;
-};
-
-static int links__add(struct links *ls, struct bpf_link *l)
-{
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 64;
-		struct bpf_link **n = realloc(ls->l, cap * sizeof(*n));
-
-		if (!n) {
-			bpf_link__destroy(l);
-			return -ENOMEM;
-		}
-		ls->l = n;
-		ls->cap = cap;
-	}
-	ls->l[ls->n++] = l;
-	return 0;
-}
-
-static int links__add_fd(struct links *ls, int fd)
-{
-	if (ls->nfds == ls->fcap) {
-		size_t cap = ls->fcap ? ls->fcap * 2 : 16;
-		int *n = realloc(ls->fds, cap * sizeof(*n));
-
-		if (!n) {
-			close(fd);
-			return -ENOMEM;
-		}
-		ls->fds = n;
-		ls->fcap = cap;
-	}
-	ls->fds[ls->nfds++] = fd;
-	return 0;
-}
-
-static void links__destroy(struct links *ls)
-{
-	for (size_t i = 0; i < ls->nfds; i++)
-		close(ls->fds[i]);
-	for (size_t i = 0; i < ls->n; i++)
-		bpf_link__destroy(ls->l[i]);
-	free(ls->l);
-	free(ls->fds);
-	memset(ls, 0, sizeof(*ls));
-}
-
-/*
- * bpf(BPF_LINK_CREATE) of a uprobe_multi link (Linux 6.6): the layout of
- * union bpf_attr's link_create for it, as the kernel's uapi defines it.
- */
-#define ATTACH_UPROBE_MULTI 48	      /* BPF_TRACE_UPROBE_MULTI */
-#define UPROBE_MULTI_RETURN (1U << 0) /* BPF_F_UPROBE_MULTI_RETURN */
-
-struct uprobe_multi_attr {
-	__u32 prog_fd;
-	__u32 target_fd;
-	__u32 attach_type;
-	__u32 flags;
-	__u64 path;
-	__u64 offsets;
-	__u64 ref_ctr_offsets;
-	__u64 cookies;
-	__u32 cnt;
-	__u32 mflags;
-	__u32 pid;
-	__u32 pad;
-};
-
-/* One link for cnt functions of one file: the kernel registers them together. */
-static int uprobe_multi(struct bpf_program *prog, const char *path, const __u64 *offsets,
-			const __u64 *cookies, __u32 cnt, int pid, bool ret)
-{
-	struct uprobe_multi_attr at = {
-		.prog_fd = bpf_program__fd(prog),
-		.attach_type = ATTACH_UPROBE_MULTI,
-		.path = (__u64)(unsigned long)path,
-		.offsets = (__u64)(unsigned long)offsets,
-		.cookies = (__u64)(unsigned long)cookies,
-		.cnt = cnt,
-		.mflags = ret ? UPROBE_MULTI_RETURN : 0,
-		.pid = pid > 0 ? pid : 0,
-	};
-	int fd = syscall(__NR_bpf, BPF_LINK_CREATE, &at, sizeof(at));
-
-	return fd < 0 ? -errno : fd;
-}
-
-struct fn_batch {
-	struct trace_bpf *skel;
-	struct links *ls;
-	const char *path;
-	__u64 *offsets, *cookies;
-	int pid;
-	size_t refused;		   /* functions the kernel would not probe */
-	const char *first_refused; /* the first of them, for the message */
-	const struct probe_set *ps;
-	bool *skip; /* by function: refused */
-};
-
-/*
- * Entry and return probes on functions [lo, hi) of the batch. A function
- * the kernel cannot probe (an instruction uprobes refuse) fails the whole
- * link: halve until it is found, and leave it out.
- */
-static int attach_range(struct fn_batch *b, size_t lo, size_t hi)
-{
-	int fd, rfd, err;
-	size_t mid;
-
-	if (lo >= hi)
-		return 0;
-	fd = uprobe_multi(b->skel->progs.trace_entry, b->path, b->offsets + lo, b->cookies + lo,
-			  hi - lo, b->pid, false);
-	if (fd >= 0) {
-		rfd = uprobe_multi(b->skel->progs.trace_return, b->path, b->offsets + lo,
-				   b->cookies + lo, hi - lo, b->pid, true);
-		if (rfd < 0) {
-			close(fd);
-			return rfd;
-		}
-		err = links__add_fd(b->ls, fd);
-		return err ? err : links__add_fd(b->ls, rfd);
-	}
-	if (fd != -524 /* ENOTSUPP */ && fd != -EINVAL)
-		return fd;
-	if (hi - lo == 1) {
-		if (!b->refused++ && b->ps)
-			b->first_refused = b->ps->fns[b->cookies[lo] & ~TRACE_STEPPED].name;
-		if (b->skip)
-			b->skip[b->cookies[lo] & ~TRACE_STEPPED] = true;
-		return 0;
-	}
-	mid = lo + (hi - lo) / 2;
-	err = attach_range(b, lo, mid);
-	return err ? err : attach_range(b, mid, hi);
-}
-
 static int attach_usdt(struct bpf_program *prog, struct links *ls, int pid, const char *path,
 		       const char *provider, const char *name, __u32 id)
 {
@@ -560,7 +410,11 @@ static double time_calls(int (*fn)(int))
 static double probe_cost(struct trace_bpf *skel, __u32 calib_fn, int (*fn)(int))
 {
 	struct links ls = {};
-	struct fn_batch b = {.skel = skel, .ls = &ls, .path = "/proc/self/exe", .pid = getpid()};
+	struct fn_batch b = {.entry = skel->progs.trace_entry,
+			     .ret = skel->progs.trace_return,
+			     .ls = &ls,
+			     .path = "/proc/self/exe",
+			     .pid = getpid()};
 	__u64 off = 0, cookie = calib_fn;
 	double bare, probed;
 	int err;
@@ -569,7 +423,7 @@ static double probe_cost(struct trace_bpf *skel, __u32 calib_fn, int (*fn)(int))
 	b.offsets = &off;
 	b.cookies = &cookie;
 	if (!err)
-		err = attach_range(&b, 0, 1);
+		err = fn_batch__attach(&b, 0, 1);
 	if (err || b.refused || !ls.nfds) {
 		links__destroy(&ls);
 		vigil_info(1, "trace: could not time a probed call: %s", strerror(-err));
@@ -612,72 +466,6 @@ static int zero_counters(struct trace_bpf *skel)
 }
 
 /*
- * Which of the batch's functions the kernel refuses to probe, marked in
- * b->skip. The kernel reads a function's first instruction when it first
- * places the probe in a process that maps the file: for a command not yet
- * started, or a library not yet loaded, that is later, and a refusal then
- * is silent. So vigil maps the file itself, probes it in its own process,
- * and removes those probes; a mapping it never runs.
- */
-static int find_refused(struct fn_batch *b, size_t cnt)
-{
-	struct links tmp = {};
-	struct fn_batch v = *b;
-	struct stat st;
-	void *map = MAP_FAILED;
-	int fd, err;
-
-	fd = open(b->path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && !fstat(fd, &st) && st.st_size > 0)
-		map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	v.ls = &tmp;
-	v.pid = getpid();
-	err = attach_range(&v, 0, cnt);
-	links__destroy(&tmp);
-	munmap(map, st.st_size);
-	close(fd);
-	b->refused = v.refused;
-	b->first_refused = v.first_refused;
-	return err;
-}
-
-/*
- * The functions of ps in fns[first]'s file, from first on, not skipped:
- * their offsets and numbers. Returns how many.
- */
-static size_t same_file(const struct probe_set *ps, size_t first, const bool *skip, __u64 *offsets,
-			__u64 *cookies)
-{
-	size_t cnt = 0;
-
-	for (size_t j = first; j < ps->n; j++) {
-		if (ps->fns[j].kind != PROBE_UPROBE || skip[j] ||
-		    strcmp(ps->fns[j].path, ps->fns[first].path))
-			continue;
-		offsets[cnt] = ps->fns[j].offset;
-		cookies[cnt++] = j | (ps->fns[j].stepped ? TRACE_STEPPED : 0);
-	}
-	return cnt;
-}
-
-/* The first function of its file in ps: the one its file's links are made for. */
-static bool first_of_file(const struct probe_set *ps, size_t i)
-{
-	if (ps->fns[i].kind != PROBE_UPROBE)
-		return false;
-	for (size_t j = 0; j < i; j++)
-		if (ps->fns[j].kind == PROBE_UPROBE && !strcmp(ps->fns[j].path, ps->fns[i].path))
-			return false;
-	return true;
-}
-
-/*
  * Before anything is started or attached: the functions the kernel
  * refuses, marked in skip, counted in *refused. Returns 0 or -1 after
  * saying why.
@@ -685,33 +473,18 @@ static bool first_of_file(const struct probe_set *ps, size_t i)
 static int find_all_refused(struct trace_bpf *skel, const struct probe_set *ps, bool *skip,
 			    size_t *refused, const char **first_refused)
 {
-	__u64 *offsets = calloc(ps->n + 1, sizeof(*offsets));
-	__u64 *cookies = calloc(ps->n + 1, sizeof(*cookies));
-	int err = 0;
+	struct fn_batch proto = {.entry = skel->progs.trace_entry,
+				 .ret = skel->progs.trace_return,
+				 .stepped = TRACE_STEPPED,
+				 .ps = ps,
+				 .skip = skip};
+	size_t failed;
+	int err = fn_batch__find_all_refused(&proto, refused, first_refused, &failed);
 
-	for (size_t i = 0; offsets && cookies && !err && i < ps->n; i++) {
-		struct fn_batch bt = {.skel = skel,
-				      .path = ps->fns[i].path,
-				      .offsets = offsets,
-				      .cookies = cookies,
-				      .ps = ps,
-				      .skip = skip};
-
-		if (!first_of_file(ps, i))
-			continue;
-		err = find_refused(&bt, same_file(ps, i, skip, offsets, cookies));
-		if (err)
-			vigil_err("trace: cannot probe %s: %s", ps->fns[i].file, strerror(-err));
-		*refused += bt.refused;
-		if (bt.refused && !*first_refused)
-			*first_refused = bt.first_refused;
-	}
-	if (!offsets || !cookies) {
+	if (err && failed < ps->n)
+		vigil_err("trace: cannot probe %s: %s", ps->fns[failed].file, strerror(-err));
+	else if (err)
 		vigil_err("trace: out of memory");
-		err = -ENOMEM;
-	}
-	free(offsets);
-	free(cookies);
 	return err ? -1 : 0;
 }
 
@@ -762,21 +535,22 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 		goto nomem;
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct probe_fn *p = &ps->fns[i];
-		struct fn_batch bt = {.skel = skel,
+		struct fn_batch bt = {.entry = skel->progs.trace_entry,
+				      .ret = skel->progs.trace_return,
 				      .ls = ls,
-				      .path = p->path,
 				      .offsets = offsets,
 				      .cookies = cookies,
+				      .stepped = TRACE_STEPPED,
 				      .ps = ps,
 				      .skip = skip};
 		size_t cnt;
 
-		if (!first_of_file(ps, i))
+		if (!fn_batch__first_of_file(ps, i))
 			continue;
-		cnt = same_file(ps, i, skip, offsets, cookies);
+		cnt = fn_batch__fill(&bt, i);
 		for (int k = 0; k < n && cnt; k++) {
 			bt.pid = npids ? pids[k] : -1;
-			err = attach_range(&bt, 0, cnt);
+			err = fn_batch__attach(&bt, 0, cnt);
 			if (err && pid_gone(bt.pid))
 				continue;
 			if (err) {
@@ -966,28 +740,6 @@ static int add_fn(struct result *res, size_t *cap, __u32 id, enum probe_kind kin
 	return 0;
 }
 
-/* A probed function's name in the table: FILE's base name first when files are mixed. */
-static char *shown_name(const struct probe_set *ps, const struct probe_fn *p)
-{
-	bool mixed = false;
-	const char *base;
-	char *s = NULL;
-
-	for (size_t i = 1; i < ps->n; i++)
-		mixed |= strcmp(ps->fns[i].file, ps->fns[0].file) != 0;
-	if (p->kind == PROBE_USDT) {
-		if (asprintf(&s, "usdt:%s", p->name) < 0)
-			return NULL;
-		return s;
-	}
-	if (!mixed)
-		return strdup(p->name);
-	base = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
-	if (asprintf(&s, "%s:%s", base, p->name) < 0)
-		return NULL;
-	return s;
-}
-
 static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const bool *skip,
 		       bool python, const char *py_file, struct result *res)
 {
@@ -1011,8 +763,8 @@ static int read_result(struct trace_bpf *skel, const struct probe_set *ps, const
 			continue;
 		memset(r, 0, sizeof(*r));
 		bpf_map_lookup_elem(rfd, &i, r);
-		if (add_fn(res, &cap, i, ps->fns[i].kind, false, shown_name(ps, &ps->fns[i]),
-			   ps->fns[i].file, r))
+		if (add_fn(res, &cap, i, ps->fns[i].kind, false,
+			   probes__shown_name(ps, &ps->fns[i]), ps->fns[i].file, r))
 			goto out;
 		res->fns[res->nfns - 1].stepped = ps->fns[i].stepped;
 	}
@@ -1509,7 +1261,7 @@ static bool relation_glob_unmatched(const struct probe_set *ps, const char *glob
 	bool hit = false;
 
 	for (size_t i = 0; glob && !hit && i < ps->n; i++) {
-		char *name = shown_name(ps, &ps->fns[i]);
+		char *name = probes__shown_name(ps, &ps->fns[i]);
 
 		hit = name && !fnmatch(glob, name, 0);
 		free(name);
@@ -1544,7 +1296,7 @@ int cmd_trace(int argc, char **argv)
 	struct outfile out = {};
 	struct result res = {};
 	char what[256], cmd_path[PATH_MAX], py_path[PATH_MAX], py_file[PATH_MAX];
-	struct probe_where w;
+	struct probe_where w = {};
 	sigset_t stop_sigs;
 	size_t nfn, refused = 0;
 	const char *first_refused = NULL;

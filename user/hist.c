@@ -49,6 +49,27 @@ double hist__quantile(const __u64 *hist, __u64 count, __u64 sum_ns, __u64 min_ns
 	return (double)max_ns;
 }
 
+void hist__range(const __u64 *hist, __u64 cum_min, __u64 cum_max, __u64 *lo, __u64 *hi)
+{
+	int first = -1, last = -1;
+	double l, h;
+
+	for (int b = 0; b < HIST_BUCKETS; b++)
+		if (hist[b]) {
+			if (first < 0)
+				first = b;
+			last = b;
+		}
+	if (first < 0) {
+		*lo = *hi = 0;
+		return;
+	}
+	hist__bounds(first, &l, &h);
+	*lo = l > cum_min ? (__u64)l : cum_min;
+	hist__bounds(last, &l, &h);
+	*hi = h - 1 < cum_max ? (__u64)(h - 1) : cum_max;
+}
+
 void hist__write_text(FILE *f, const __u64 *hist)
 {
 	__u64 pow[HIST_BUCKETS / 4] = {}, most = 0;

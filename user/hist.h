@@ -20,6 +20,14 @@ void hist__bounds(int b, double *lo, double *hi);
 double hist__quantile(const __u64 *hist, __u64 count, __u64 sum_ns, __u64 min_ns, __u64 max_ns,
 		      double q);
 
+/*
+ * The lowest and highest latencies of the calls in hist, an interval's
+ * share of a row whose all-time minimum and maximum are cum_min and
+ * cum_max: the first and last buckets with calls, kept within those. 0
+ * and 0 for no calls.
+ */
+void hist__range(const __u64 *hist, __u64 cum_min, __u64 cum_max, __u64 *lo, __u64 *hi);
+
 /* One line per power of two that has calls, with a bar, indented by six. */
 void hist__write_text(FILE *f, const __u64 *hist);
 

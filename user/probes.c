@@ -201,18 +201,18 @@ struct elf_file {
 	Elf *elf;
 };
 
-static int elf_file__open(struct elf_file *ef, const char *path, const char *shown)
+static int elf_file__open(struct elf_file *ef, const char *path, const char *shown, const char *who)
 {
 	ef->elf = NULL;
 	ef->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (ef->fd < 0) {
-		vigil_err("trace: %s: %s", shown, strerror(errno));
+		vigil_err("%s: %s: %s", who, shown, strerror(errno));
 		return EXIT_USAGE;
 	}
 	elf_version(EV_CURRENT);
 	ef->elf = elf_begin(ef->fd, ELF_C_READ_MMAP, NULL);
 	if (!ef->elf || elf_kind(ef->elf) != ELF_K_ELF) {
-		vigil_err("trace: %s is not an ELF file", shown);
+		vigil_err("%s: %s is not an ELF file", who, shown);
 		if (ef->elf)
 			elf_end(ef->elf);
 		close(ef->fd);
@@ -378,8 +378,8 @@ static int push(struct probe_set *s, enum probe_kind kind, const char *path, con
 	return 0;
 }
 
-static int add_functions(struct probe_set *s, const char *spec, const char *path, const char *file,
-			 const char *glob)
+static int add_functions(struct probe_set *s, const char *who, const char *spec, const char *path,
+			 const char *file, const char *glob)
 {
 	struct strtab *strs = strtab__new();
 	struct demangler *dm = strs ? demangler__new(strs) : NULL;
@@ -396,10 +396,10 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 
 	if (!dm) {
 		strtab__free(strs);
-		vigil_err("trace: out of memory");
+		vigil_err("%s: out of memory", who);
 		return EXIT_RUNTIME;
 	}
-	ret = elf_file__open(&ef, path, file);
+	ret = elf_file__open(&ef, path, file, who);
 	if (ret)
 		goto out;
 	if (!gelf_getehdr(ef.elf, &eh))
@@ -463,7 +463,7 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 					realloc(m, (cap = cap ? cap * 2 : 64) * sizeof(*n));
 
 				if (!n) {
-					vigil_err("trace: out of memory");
+					vigil_err("%s: out of memory", who);
 					ret = EXIT_RUNTIME;
 					goto out_elf;
 				}
@@ -487,7 +487,7 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 		    probe_exists(s, file, off, NULL, NULL))
 			continue;
 		if (push(s, PROBE_UPROBE, path, file, m[i].name, NULL, NULL, off)) {
-			vigil_err("trace: out of memory");
+			vigil_err("%s: out of memory", who);
 			ret = EXIT_RUNTIME;
 			goto out_elf;
 		}
@@ -495,38 +495,38 @@ static int add_functions(struct probe_set *s, const char *spec, const char *path
 		added++;
 	}
 	if (!nm && nunsafe)
-		vigil_err("trace: %s: %s %s, so it cannot be traced", spec, unsafe_name,
+		vigil_err("%s: %s: %s %s, so it cannot be traced", who, spec, unsafe_name,
 			  unsafe_why);
 	else if (!nm && nifunc)
-		vigil_err("trace: %s: '%s' matches only IFUNC resolvers, which pick an "
+		vigil_err("%s: %s: '%s' matches only IFUNC resolvers, which pick an "
 			  "implementation at load; probe the implementation by its name",
-			  spec, glob);
+			  who, spec, glob);
 	else if (!nm && !have_symtab)
-		vigil_err("trace: %s: no function matching '%s' in %s, which is stripped (no "
+		vigil_err("%s: %s: no function matching '%s' in %s, which is stripped (no "
 			  ".symtab): only its exported functions can be probed",
-			  spec, glob, file);
+			  who, spec, glob, file);
 	else if (!nm)
-		vigil_err("trace: %s: no function matching '%s' in %s", spec, glob, file);
+		vigil_err("%s: %s: no function matching '%s' in %s", who, spec, glob, file);
 	if (nm && nifunc == 1 && nm == 1 && !strcmp(ifunc_name, m[0].name))
-		vigil_err("trace: %s: '%s' is also an IFUNC, the one programs call: only the old "
+		vigil_err("%s: %s: '%s' is also an IFUNC, the one programs call: only the old "
 			  "symbol of that name is probed; probe the implementation by its name",
-			  spec, ifunc_name);
+			  who, spec, ifunc_name);
 	if (nm && nunsafe)
-		vigil_err("trace: %s: left out %zu function%s that cannot be traced safely: %s%s",
+		vigil_err("%s: %s: left out %zu function%s that cannot be traced safely: %s%s", who,
 			  spec, nunsafe, nunsafe == 1 ? "" : "s", unsafe_list,
 			  nunsafe > 3 ? "; ..." : "");
 	if (added && fibers)
-		vigil_err("trace: %s: %s switches stacks (makecontext, swapcontext): a traced call "
+		vigil_err("%s: %s: %s switches stacks (makecontext, swapcontext): a traced call "
 			  "that runs on a switched stack can crash the program, as the kernel's "
 			  "return probes assume one stack per thread",
-			  spec, file);
+			  who, spec, file);
 	if (added && cxx_eh)
-		vigil_err("trace: %s: %s is C++ with exceptions: one thrown through a traced call "
+		vigil_err("%s: %s: %s is C++ with exceptions: one thrown through a traced call "
 			  "ends the program (std::terminate), as a return probe hides its caller "
 			  "from the unwinder",
-			  spec, file);
+			  who, spec, file);
 	ret = nm ? 0 : EXIT_USAGE;
-	vigil_info(1, "trace: %s: %zu functions in %s", spec, added, file);
+	vigil_info(1, "%s: %s: %zu functions in %s", who, spec, added, file);
 out_elf:
 	elf_file__close(&ef);
 out:
@@ -612,28 +612,28 @@ static int usdt_add(const char *prov, const char *name, void *arg)
 	return push(u->s, PROBE_USDT, u->path, u->file, full, prov, name, 0) ? -ENOMEM : 0;
 }
 
-static int add_usdt(struct probe_set *s, const char *spec, const char *path, const char *file,
-		    const char *prov, const char *name)
+static int add_usdt(struct probe_set *s, const char *who, const char *spec, const char *path,
+		    const char *file, const char *prov, const char *name)
 {
 	struct usdt_walk u = {
 		.s = s, .path = path, .file = file, .prov_glob = prov, .name_glob = name};
 	struct elf_file ef;
-	int ret = elf_file__open(&ef, path, file);
+	int ret = elf_file__open(&ef, path, file, who);
 
 	if (ret)
 		return ret;
 	ret = for_each_usdt(ef.elf, usdt_add, &u);
 	elf_file__close(&ef);
 	if (ret == -ENOMEM) {
-		vigil_err("trace: out of memory");
+		vigil_err("%s: out of memory", who);
 		return EXIT_RUNTIME;
 	}
 	if (ret < 0) {
-		vigil_err("trace: %s: %s has no USDT probes (no .note.stapsdt)", spec, file);
+		vigil_err("%s: %s: %s has no USDT probes (no .note.stapsdt)", who, spec, file);
 		return EXIT_USAGE;
 	}
 	if (!u.matched) {
-		vigil_err("trace: %s: no USDT probe %s:%s in %s (it has %s%s)", spec, prov, name,
+		vigil_err("%s: %s: no USDT probe %s:%s in %s (it has %s%s)", who, spec, prov, name,
 			  file, u.some, u.seen > 4 ? ", ..." : "");
 		return EXIT_USAGE;
 	}
@@ -645,6 +645,7 @@ int probes__add(struct probe_set *s, const char *spec, const struct probe_where 
 	char buf[PATH_MAX], path[PATH_MAX], file[PATH_MAX], where[128];
 	char *fname, *func, *prov = NULL, *name = NULL;
 	bool usdt = !strncmp(spec, "usdt:", 5);
+	const char *who = w->who ? w->who : "trace";
 	int err;
 
 	snprintf(buf, sizeof(buf), "%s", usdt ? spec + 5 : spec);
@@ -658,15 +659,15 @@ int probes__add(struct probe_set *s, const char *spec, const struct probe_where 
 			prov = strrchr(buf, ':');
 		}
 		if (!name || !prov || !prov[1] || !name[0] || prov == buf) {
-			vigil_err("trace: '%s': expected usdt:FILE:PROVIDER:NAME", spec);
+			vigil_err("%s: '%s': expected usdt:FILE:PROVIDER:NAME", who, spec);
 			return EXIT_USAGE;
 		}
 		*prov++ = '\0';
 	} else {
 		if (!func || func == buf || !func[1]) {
-			vigil_err("trace: '%s': expected FILE:FUNCTION (a glob), or "
+			vigil_err("%s: '%s': expected FILE:FUNCTION (a glob), or "
 				  "usdt:FILE:PROVIDER:NAME",
-				  spec);
+				  who, spec);
 			return EXIT_USAGE;
 		}
 		/* a path may hold ':': the first split whose file exists */
@@ -684,15 +685,15 @@ int probes__add(struct probe_set *s, const char *spec, const struct probe_where 
 	if (err) {
 		where_text(w, where, sizeof(where));
 		if (strchr(fname, '/'))
-			vigil_err("trace: %s: %s: %s", spec, fname, strerror(-err));
+			vigil_err("%s: %s: %s: %s", who, spec, fname, strerror(-err));
 		else
-			vigil_err("trace: %s: no file '%s', and no program or library of that "
+			vigil_err("%s: %s: no file '%s', and no program or library of that "
 				  "name %s",
-				  spec, fname, where);
+				  who, spec, fname, where);
 		return EXIT_USAGE;
 	}
-	return usdt ? add_usdt(s, spec, path, file, prov, name)
-		    : add_functions(s, spec, path, file, func);
+	return usdt ? add_usdt(s, who, spec, path, file, prov, name)
+		    : add_functions(s, who, spec, path, file, func);
 }
 
 static int find_python(const char *prov, const char *name, void *arg)
@@ -756,6 +757,27 @@ int probes__python_file(const struct probe_where *w, char *path, char *file, siz
 		  "or built without --with-dtrace",
 		  file);
 	return EXIT_USAGE;
+}
+
+char *probes__shown_name(const struct probe_set *ps, const struct probe_fn *p)
+{
+	bool mixed = false;
+	const char *base;
+	char *s = NULL;
+
+	for (size_t i = 1; i < ps->n; i++)
+		mixed |= strcmp(ps->fns[i].file, ps->fns[0].file) != 0;
+	if (p->kind == PROBE_USDT) {
+		if (asprintf(&s, "usdt:%s", p->name) < 0)
+			return NULL;
+		return s;
+	}
+	if (!mixed)
+		return strdup(p->name);
+	base = strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
+	if (asprintf(&s, "%s:%s", base, p->name) < 0)
+		return NULL;
+	return s;
 }
 
 void probes__free(struct probe_set *s)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * probes.h: what "vigil trace" attaches to, from the user's PROBE arguments.
+ * probes.h: what "vigil trace" and the agent's [probe] sections attach to,
+ * from the user's PROBE arguments.
  *
  * A PROBE names a file and functions in it, FILE:GLOB, or a USDT probe,
  * usdt:FILE:PROVIDER:NAME. FILE is a path, or a short name (libc, app)
@@ -38,18 +39,23 @@ struct probe_set {
 	size_t n, cap;
 };
 
-/* Where short file names are looked up: the targets' maps, or a command's folders. */
+/*
+ * Where short file names are looked up: the targets' maps, or a command's
+ * folders; and who looks, for messages.
+ */
 struct probe_where {
 	const int *pids;
 	int npids;
 	const char *command; /* the command's executable, NULL when none */
+	const char *who;     /* what messages start with: "trace" when NULL */
 };
 
 /*
  * Parse spec and add what it names to s: every function whose linkage or
  * demangled name matches the glob (one per address), or every USDT probe
  * that matches. Returns 0, or EXIT_USAGE after printing one line that
- * says why (no such file, not ELF, nothing matches, stripped).
+ * says why (no such file, not ELF, nothing matches, stripped), "WHO: SPEC:
+ * reason" with w->who.
  */
 int probes__add(struct probe_set *s, const char *spec, const struct probe_where *w);
 
@@ -61,6 +67,13 @@ int probes__add(struct probe_set *s, const char *spec, const struct probe_where 
  * printing why.
  */
 int probes__python_file(const struct probe_where *w, char *path, char *file, size_t len);
+
+/*
+ * p's name as vigil trace shows it: usdt:PROVIDER:NAME for a USDT probe;
+ * a function's name, after its file's base name when s holds functions of
+ * several files (libc.so.6:malloc). Allocated; NULL when out of memory.
+ */
+char *probes__shown_name(const struct probe_set *s, const struct probe_fn *p);
 
 void probes__free(struct probe_set *s);
 

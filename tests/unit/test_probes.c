@@ -108,6 +108,55 @@ static void nothing_matching_is_an_error(void **state)
 	probes__free(&s);
 }
 
+/* What probes__add() says on stderr for spec, as asked by who, into buf. */
+static const char *message_of(const char *spec, const char *who, char *buf, size_t len)
+{
+	struct probe_set s = {};
+	struct probe_where w = {.who = who};
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	size_t n;
+
+	assert_non_null(f);
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	assert_int_equal(probes__add(&s, spec, &w), EXIT_USAGE);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	probes__free(&s);
+	return buf;
+}
+
+/* The message is one line that starts with start. */
+static void starts_one_line(const char *msg, const char *start)
+{
+	assert_int_equal(strncmp(msg, start, strlen(start)), 0);
+	assert_ptr_equal(strchr(msg, '\n'), msg + strlen(msg) - 1);
+}
+
+/* One line, whose subject is vigil trace unless the caller names itself (an agent's section). */
+static void messages_start_with_who_asked(void **state)
+{
+	char buf[1024];
+
+	(void)state;
+	starts_one_line(message_of("/proc/self/exe:no_such_fn_*", NULL, buf, sizeof(buf)),
+			"vigil: trace: /proc/self/exe:no_such_fn_*: no function matching "
+			"'no_such_fn_*' in /");
+	starts_one_line(message_of("/proc/self/exe:no_such_fn_*", "agent.ini:7: probe 'alloc'", buf,
+				   sizeof(buf)),
+			"vigil: agent.ini:7: probe 'alloc': /proc/self/exe:no_such_fn_*: no "
+			"function matching 'no_such_fn_*' in /");
+	starts_one_line(message_of("no_colon", "x.ini:2: probe 'p'", buf, sizeof(buf)),
+			"vigil: x.ini:2: probe 'p': 'no_colon': expected FILE:FUNCTION (a glob), "
+			"or usdt:FILE:PROVIDER:NAME");
+}
+
 static void a_file_that_is_not_elf_is_refused(void **state)
 {
 	char path[] = "/tmp/vigil-probes-XXXXXX", spec[64];
@@ -171,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(glob_matches_each_function_once_at_its_entry),
 		cmocka_unit_test(nothing_matching_is_an_error),
+		cmocka_unit_test(messages_start_with_who_asked),
 		cmocka_unit_test(a_file_that_is_not_elf_is_refused),
 		cmocka_unit_test(usdt_probes_are_listed_from_the_notes),
 		cmocka_unit_test(short_names_are_found_in_the_maps),
