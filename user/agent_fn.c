@@ -92,7 +92,7 @@ nomem:
 	return -ENOMEM;
 }
 
-static int load(struct agent_fn *f, const struct agent_config *c)
+static int load(struct agent_fn *f, const struct agent_config *c, int targets_fd)
 {
 	int err;
 
@@ -107,6 +107,11 @@ static int load(struct agent_fn *f, const struct agent_config *c)
 	f->skel->rodata->exclude_tgid = getpid();
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_entry, ATTACH_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_return, ATTACH_UPROBE_MULTI);
+	err = targets_fd > 0 ? bpf_map__reuse_fd(f->skel->maps.targets, targets_fd) : 0;
+	if (err) {
+		vigil_err("agent: cannot share the targets map: %s", strerror(-err));
+		return err;
+	}
 	err = agent_fn_bpf__load(f->skel);
 	if (err)
 		vigil_err("agent: failed to load the function instruments: %s (-vv shows libbpf's "
@@ -230,20 +235,27 @@ out:
 	return err;
 }
 
-struct agent_fn *agent_fn__new(const struct agent_config *c)
+struct agent_fn *agent_fn__new(const struct agent_config *c, int targets_fd)
 {
 	struct agent_fn *f = calloc(1, sizeof(*f));
+	int why = EIO;
 
 	if (!f) {
 		vigil_err("agent: out of memory");
 		return NULL;
 	}
+	why = EINVAL;
 	if (resolve(f, c))
 		goto fail;
 	if (!f->ps.n)
 		return f; /* no [probe] section: nothing to load */
-	if (load(f, c) || refuse(f, c))
+	why = EIO;
+	if (load(f, c, targets_fd))
 		goto fail;
+	why = EINVAL;
+	if (refuse(f, c))
+		goto fail;
+	why = EIO;
 	for (int i = 0; i < c->npids; i++)
 		if (agent_fn__add_target(f, c->pids[i])) {
 			vigil_err("agent: pid %d: cannot add to the function instruments' targets",
@@ -256,6 +268,7 @@ struct agent_fn *agent_fn__new(const struct agent_config *c)
 	return f;
 fail:
 	agent_fn__free(f);
+	errno = why;
 	return NULL;
 }
 

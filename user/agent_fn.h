@@ -35,9 +35,11 @@ struct agent_fn;
  * Resolve every [probe] section's FILE:GLOB items (probes.h; short names
  * are looked up in the library folders and PATH, or in c's pids' maps),
  * refuse what vigil trace refuses, load and attach. NULL after printing
- * one line naming the section ("FILE:LINE: probe 'x': ...").
+ * one line naming the section ("FILE:LINE: probe 'x': ..."), with errno
+ * EINVAL when the configuration is at fault. targets_fd > 0 is a targets
+ * map shared with the agent's other collectors.
  */
-struct agent_fn *agent_fn__new(const struct agent_config *c);
+struct agent_fn *agent_fn__new(const struct agent_config *c, int targets_fd);
 void agent_fn__free(struct agent_fn *f);
 
 /* Make tgid a target (its children follow when c names patterns). 0 or -errno. */

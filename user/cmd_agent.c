@@ -33,6 +33,7 @@
 #include <json-c/json.h>
 #include "agent_config.h"
 #include "agent_defs.h"
+#include "agent_fn.h"
 #include "agent_sys.h"
 #include "agent_watch.skel.h"
 #include "alerts.h"
@@ -79,6 +80,7 @@ struct agent {
 	struct symbolizer *sym;
 	struct stack_set *window, *iv; /* the window so far; what drains gathered this interval */
 	struct agent_sys *sys;
+	struct agent_fn *fn;
 	struct statsd *sd;
 	struct alerts *alerts;
 	int stats_fd; /* held while running: the kernel's bpf_stats stay on */
@@ -120,6 +122,7 @@ static void usage(FILE *f)
 		"      --statsd HOST:PORT  statsd.host and port (default 127.0.0.1:8125), or off\n"
 		"      --prefix PREFIX     statsd.prefix (default vigil)\n"
 		"      --syscalls NAME=LIST  an instrument: [syscalls NAME] syscalls = LIST\n"
+		"      --probe NAME=FILE:GLOB[,...]  an instrument: [probe NAME] functions = ...\n"
 		"      --rule 'NAME: EXPR' a rule: [rule NAME] when = EXPR\n"
 		"      --set SECTION.KEY=VALUE  any setting, such as rule.slow.command=CMD\n"
 		"  -v, --verbose           say what was attached (-vv: libbpf too)\n"
@@ -197,6 +200,7 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 		OPT_STATSD,
 		OPT_PREFIX,
 		OPT_SYSCALLS,
+		OPT_PROBE,
 		OPT_RULE,
 		OPT_SET,
 	};
@@ -218,6 +222,7 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 		{"statsd", required_argument, NULL, OPT_STATSD},
 		{"prefix", required_argument, NULL, OPT_PREFIX},
 		{"syscalls", required_argument, NULL, OPT_SYSCALLS},
+		{"probe", required_argument, NULL, OPT_PROBE},
 		{"rule", required_argument, NULL, OPT_RULE},
 		{"set", required_argument, NULL, OPT_SET},
 		{"verbose", no_argument, NULL, 'v'},
@@ -312,6 +317,15 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 			}
 			snprintf(sec, sizeof(sec), "syscalls %.*s", (int)(eq - optarg), optarg);
 			err = cli_add(ag, sec, "syscalls", eq + 1, "--syscalls");
+			break;
+		case OPT_PROBE:
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg) {
+				vigil_err("agent: --probe '%s': not NAME=FILE:GLOB[,...]", optarg);
+				return EXIT_USAGE;
+			}
+			snprintf(sec, sizeof(sec), "probe %.*s", (int)(eq - optarg), optarg);
+			err = cli_add(ag, sec, "functions", eq + 1, "--probe");
 			break;
 		case OPT_RULE:
 			colon = strchr(optarg, ':');
@@ -557,6 +571,12 @@ static int start_instruments(struct agent *ag)
 	struct alert_rule rules[AGENT_MAX_RULES];
 	char err[256];
 
+	/* functions first: a probe that names nothing is the configuration's fault */
+	if (c->nprobes) {
+		ag->fn = agent_fn__new(c, targets_fd(ag));
+		if (!ag->fn)
+			return errno == EINVAL ? EXIT_USAGE : -1;
+	}
 	if (c->nsys) {
 		ag->sys = agent_sys__new(c, targets_fd(ag));
 		if (!ag->sys)
@@ -583,6 +603,8 @@ static void stop_instruments(struct agent *ag)
 {
 	agent_sys__free(ag->sys);
 	ag->sys = NULL;
+	agent_fn__free(ag->fn);
+	ag->fn = NULL;
 	statsd__close(ag->sd);
 	ag->sd = NULL;
 	alerts__free(ag->alerts);
@@ -1037,8 +1059,9 @@ static void interval_tick(struct agent *ag)
 {
 	const struct agent_config *c = ag->cfg;
 	struct alert_sample *samples = NULL, *procs = NULL;
-	size_t ns = 0, nprocs = 0, nsh = 0, nrows = 0;
+	size_t ns = 0, nprocs = 0, nsh = 0, nrows = 0, nfn = 0;
 	const struct agent_sys_row *rows = NULL;
+	const struct agent_fn_row *fns = NULL;
 	char(*names)[256] = NULL;
 	struct share *sh = NULL;
 	struct own_cost now;
@@ -1050,11 +1073,13 @@ static void interval_tick(struct agent *ag)
 		secs = 1e-9;
 	if (ag->sys && agent_sys__read(ag->sys, &rows, &nrows))
 		say(ag, LOG_ERR, "cannot read the syscall counts: out of memory");
+	if (ag->fn && agent_fn__read(ag->fn, &fns, &nfn))
+		say(ag, LOG_ERR, "cannot read the function counts: out of memory");
 	if (ag->prof && any_share_rule(c))
 		nsh = shares_of(c, ag->iv, &sh, &procs, &nprocs);
 
-	samples = calloc(nrows + nsh + 1, sizeof(*samples));
-	names = calloc(nrows + 1, sizeof(*names));
+	samples = calloc(nrows + nfn + nsh + 1, sizeof(*samples));
+	names = calloc(nrows + nfn + 1, sizeof(*names));
 	for (size_t i = 0; samples && names && i < nrows; i++) {
 		const struct agent_sys_row *r = &rows[i];
 		struct alert_sample *s = &samples[ns++];
@@ -1078,6 +1103,34 @@ static void interval_tick(struct agent *ag)
 			statsd__counter(ag->sd, name, r->errors);
 			send_timer(ag->sd, base, r->calls, r->sum_ns, r->min_ns, r->max_ns,
 				   r->hist);
+		}
+	}
+	for (size_t i = 0; samples && names && i < nfn; i++) {
+		const struct agent_fn_row *r = &fns[i];
+		struct alert_sample *s = &samples[ns++];
+		char *series = names[nrows + i];
+
+		snprintf(series, sizeof(names[0]), "%s.fn.%s", r->proc, r->fn);
+		s->series = series;
+		s->seconds = secs;
+		s->calls = r->calls;
+		s->sum_ns = r->sum_ns;
+		s->min_ns = r->min_ns;
+		s->max_ns = r->max_ns;
+		s->hist = r->hist;
+		if (ag->sd) {
+			char proc[32], fn[256], base[320], name[360];
+
+			/* the function's name is one part, whatever it holds ("ns::f") */
+			statsd__clean_name(r->proc, proc, sizeof(proc));
+			statsd__clean_name(r->fn, fn, sizeof(fn));
+			snprintf(base, sizeof(base), "%s.fn.%s", proc, fn);
+			snprintf(name, sizeof(name), "%s.calls", base);
+			statsd__counter(ag->sd, name, r->calls);
+			send_timer(ag->sd, base, r->calls, r->sum_ns, r->min_ns, r->max_ns,
+				   r->hist);
+			snprintf(name, sizeof(name), "%s.cpu.sum", base);
+			statsd__gauge(ag->sd, name, r->cpu_ns / 1e6);
 		}
 	}
 	for (size_t i = 0; samples && i < nsh; i++) {
@@ -1107,6 +1160,13 @@ static void interval_tick(struct agent *ag)
 
 			agent_sys__stats(ag->sys, &st);
 			statsd__gauge(ag->sd, "agent.syscalls_lost", st.full);
+		}
+		if (ag->fn) {
+			struct agent_fn_stats st;
+
+			agent_fn__stats(ag->fn, &st);
+			statsd__gauge(ag->sd, "agent.calls_untimed", st.untimed);
+			statsd__gauge(ag->sd, "agent.calls_lost", st.full);
 		}
 		if (statsd__flush(ag->sd)) {
 			struct statsd_stats st;
@@ -1332,13 +1392,15 @@ int cmd_agent(int argc, char **argv)
 		vigil_err("agent: out of memory");
 		goto out;
 	}
-	if (start_watch(ag) || start_profile(ag))
+	if (start_watch(ag))
 		goto out;
 	err = start_instruments(ag);
 	if (err) {
 		ret = err == EXIT_USAGE ? EXIT_USAGE : EXIT_RUNTIME;
 		goto out;
 	}
+	if (start_profile(ag))
+		goto out;
 	if (ag->cfg->nnames)
 		scan_names(ag);
 	now = now_ns();
@@ -1349,13 +1411,15 @@ int cmd_agent(int argc, char **argv)
 	ag->next_window = first_window_end(ag->cfg, now);
 	ag->next_interval = now + ag->cfg->interval_s * 1000000000ULL;
 	ag->next_scan = now + SCAN_NS;
-	say(ag, LOG_NOTICE, "started: %s%s%s, windows of %lu s in %s, %d syscall sets, %d rules%s",
+	say(ag, LOG_NOTICE,
+	    "started: %s%s%s, windows of %lu s in %s, %d syscall sets, %d probe sets, %d rules%s",
 	    ag->prof ? profile__describe(ag->prof) : "no profile",
 	    ag->cfg->npids    ? " of listed pids"
 	    : ag->cfg->nnames ? " of processes by name"
 			      : "",
 	    ag->cfg->npids || ag->cfg->nnames ? "" : " of every process", ag->cfg->window_s,
-	    ag->cfg->output, ag->cfg->nsys, ag->cfg->nrules, ag->cfg->statsd ? ", statsd on" : "");
+	    ag->cfg->output, ag->cfg->nsys, ag->cfg->nprobes, ag->cfg->nrules,
+	    ag->cfg->statsd ? ", statsd on" : "");
 
 	err = run(ag, &sigs);
 	interval_tick(ag);

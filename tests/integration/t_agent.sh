@@ -168,6 +168,33 @@ test_agent_name_finds_new_processes()
 	statsd_stop
 }
 
+# Function instruments: a process found by name at its exec has its calls
+# of f and g counted exactly in statsd, and timed.
+test_agent_function_probes_are_exact()
+{
+	local got name=tc$$
+
+	need_jq
+	statsd_start 200
+	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
+		--no-syslog --name "$name" --probe "calls=$WORKLOADS/trace_calls:f,$WORKLOADS/trace_calls:g" \
+		--statsd "127.0.0.1:$STATSD_PORT"
+	agent_wait_line 'started: .*1 probe sets' 10
+	start_named "$name" trace_calls calls 100 7
+	wait_pid "$WL_PID" 20 "$name"
+	sleep 1.5
+	agent_stop
+	statsd_sync 10
+	got=$(statsd_sum "vigil.$name.fn.f.calls")
+	((got == 100)) || fail "f.calls: $got, expected 100: $(statsd_names | tr '\n' ' ')"
+	got=$(statsd_sum "vigil.$name.fn.g.calls")
+	((got == 700)) || fail "g.calls: $got, expected 700"
+	got=$(statsd_timer_count "vigil.$name.fn.g.latency")
+	in_range "$got" 699 701 || fail "g.latency: statsd counted $got timings, expected 700"
+	no_vigil_progs "after the agent exited"
+	statsd_stop
+}
+
 # Sleeps that turn slow for 4 s make a p99 rule fire after its 2 s and
 # clear when they are fast again: said on stderr, counted in statsd, and
 # the command run with the details in its environment.
@@ -224,7 +251,7 @@ test_agent_sighup_reloads()
 	printf '[agent]\noutput = %s\nwindow = 60\ninterval = 1\nsyslog = no\n[statsd]\nenabled = no\n' "$d" >"$ini"
 	start_workload spin 8
 	start_vigil "$T/stdout" "$T/err" agent -c "$ini" -p "$WL_PID"
-	agent_wait_line 'started: .*0 syscall sets, 0 rules' 10
+	agent_wait_line 'started: .*0 syscall sets, 0 probe sets, 0 rules' 10
 	printf '[syscalls io]\nsyscalls = getppid\n[rule busy]\nwhen = rate(spin.syscall.getppid) >= 0/s\n' >>"$ini"
 	kill -HUP "$VIGIL_PID"
 	agent_wait_line 'reloaded: the window goes on' 10
@@ -265,6 +292,8 @@ test_agent_bad_configuration()
 [agent]\noutput = $d\n[rule r]\ncommand = true\n|bad.ini:3: rule 'r' has no 'when'
 [agent]\noutput = $d\n[rule r]\n|bad.ini:3: \[rule r\] is empty
 [agent]\noutput = $d\nthis line\n|bad.ini:3: not 'key = value'
+[agent]\noutput = $d\n[probe p]\nfunctions = $WORKLOADS/trace_calls:nosuch*\n|bad.ini:3: probe 'p': .*no function matching 'nosuch\*'
+[agent]\noutput = $d\n[probe p]\nfunctions = nosuchfile:f\n|bad.ini:3: probe 'p': 
 EOF2
 	run_vigil "$T/stdout" "$T/err" agent -o "$d" --window 0
 	expect_rc 2 "agent --window 0"
@@ -357,7 +386,7 @@ test_agent_example_config_runs()
 
 	start_vigil "$T/stdout" "$T/err" agent -c examples/agent.ini --set "agent.output=$d" \
 		--statsd off --no-syslog
-	agent_wait_line 'started: cpu-clock, 19 Hz, .* of processes by name, windows of 60 s in .*, 1 syscall sets, 2 rules' 10
+	agent_wait_line 'started: cpu-clock, 19 Hz, .* of processes by name, windows of 60 s in .*, 1 syscall sets, 0 probe sets, 2 rules' 10
 	sleep 1
 	agent_stop
 	(($(find "$d" -name '*.folded' | wc -l) == 1)) || fail "one window expected in $d: $(ls "$d" | tr '\n' ' ')"
