@@ -31,10 +31,15 @@ port=$((20000 + RANDOM % 12000))
 	>"$out/statsd.log" 2>&1 &
 statsd=$!
 agent=
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup()
 {
-	[[ -n $agent ]] && kill -TERM "$agent" 2>/dev/null && wait "$agent" || true
-	kill -TERM "$statsd" 2>/dev/null && wait "$statsd" || true
+	if [[ -n $agent ]] && kill -TERM "$agent" 2>/dev/null; then
+		wait "$agent" || true
+	fi
+	if kill -TERM "$statsd" 2>/dev/null; then
+		wait "$statsd" || true
+	fi
 }
 trap cleanup EXIT
 sleep 1
