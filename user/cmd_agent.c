@@ -91,7 +91,8 @@ struct agent {
 	struct own_cost at_window, at_interval;
 	__u64 windows_written, samples_written;
 	__u64 samples_taken, lost; /* by profiles already closed */
-	bool statsd_failing;
+	bool statsd_said;		     /* a failed send was said; the rest are counted */
+	__u64 sd_errors_seen, sd_sent_seen; /* the statsd counts at the last window's line */
 };
 
 static void usage(FILE *f)
@@ -582,6 +583,8 @@ static int start_instruments(struct agent *ag)
 		if (!ag->sys)
 			return -1;
 	}
+	ag->sd_errors_seen = ag->sd_sent_seen = 0;
+	ag->statsd_said = false;
 	if (c->statsd) {
 		ag->sd = statsd__open(c->host, c->port, c->prefix, c->max_packet, err, sizeof(err));
 		if (!ag->sd) {
@@ -790,6 +793,7 @@ static int write_window(struct agent *ag)
 	__u64 secs_ns, total = 0, lost;
 	double secs, cpu_pct, bpf_pct;
 	time_t end = time(NULL);
+	char sdnote[96];
 	json_object *j;
 	int err = 0;
 
@@ -863,15 +867,27 @@ cost:
 	secs = secs_ns ? secs_ns / 1e9 : 1;
 	cpu_pct = 100.0 * (now.cpu_ns - ag->at_window.cpu_ns) / (secs * 1e9);
 	bpf_pct = 100.0 * (now.bpf_ns - ag->at_window.bpf_ns) / (secs * 1e9);
+	sdnote[0] = '\0';
+	if (ag->sd) {
+		struct statsd_stats st;
+
+		statsd__stats(ag->sd, &st);
+		if (st.send_errors > ag->sd_errors_seen)
+			snprintf(sdnote, sizeof(sdnote), "; statsd: %llu of %llu sends failed",
+				 st.send_errors - ag->sd_errors_seen,
+				 st.send_errors + st.packets - ag->sd_errors_seen - ag->sd_sent_seen);
+		ag->sd_errors_seen = st.send_errors;
+		ag->sd_sent_seen = st.packets;
+	}
 	say(ag, LOG_INFO,
 	    "window %s: %llu %s in %.1f s, %llu lost; own cost: CPU %.3f%% (%.0f ms), RSS %.1f MB, "
-	    "BPF %.3f%% of a CPU (%.0f ms, %llu runs)",
+	    "BPF %.3f%% of a CPU (%.0f ms, %llu runs)%s",
 	    c->profile ? base : "-", c->profile ? (unsigned long long)total : 0ULL,
 	    c->clock == PROFILE_CLOCK_CPU ? "samples" : "us", secs,
 	    (unsigned long long)(now.lost - ag->at_window.lost), cpu_pct,
 	    (now.cpu_ns - ag->at_window.cpu_ns) / 1e6, rss_bytes() / 1048576.0, bpf_pct,
 	    (now.bpf_ns - ag->at_window.bpf_ns) / 1e6,
-	    (unsigned long long)(now.bpf_runs - ag->at_window.bpf_runs));
+	    (unsigned long long)(now.bpf_runs - ag->at_window.bpf_runs), sdnote);
 	ag->at_window = now;
 	ag->window_mono = now.mono_ns;
 	ag->window_real = end;
@@ -1168,16 +1184,20 @@ static void interval_tick(struct agent *ag)
 			statsd__gauge(ag->sd, "agent.calls_untimed", st.untimed);
 			statsd__gauge(ag->sd, "agent.calls_lost", st.full);
 		}
-		if (statsd__flush(ag->sd)) {
+		/*
+		 * Nobody listening shows as every other send failing (the ICMP
+		 * error comes back on the next one), so there is no telling an
+		 * outage's end: the first failure is said, the rest are counted
+		 * on each window's line.
+		 */
+		if (statsd__flush(ag->sd) && !ag->statsd_said) {
 			struct statsd_stats st;
 
 			statsd__stats(ag->sd, &st);
-			if (!ag->statsd_failing)
-				say(ag, LOG_WARNING, "statsd %s:%s: %s (counted; said once)",
-				    c->host, c->port, strerror(st.last_errno));
-			ag->statsd_failing = true;
-		} else {
-			ag->statsd_failing = false;
+			say(ag, LOG_WARNING,
+			    "statsd %s:%s: %s; failed sends are counted on each window's line",
+			    c->host, c->port, strerror(st.last_errno));
+			ag->statsd_said = true;
 		}
 	}
 	if (ag->iv) {

@@ -153,9 +153,17 @@ static int queue(struct statsd *s, const char *name, const char *value, const ch
 	char line[512], r[32] = "";
 	int n;
 
-	/* ten digits: statsd counts 1/rate timings, and 1/3000 must give back 3000 */
-	if (rate > 0 && rate < 1)
-		snprintf(r, sizeof(r), "|@%.10g", rate);
+	/*
+	 * Ten significant digits, so that 1/3000 gives 3000 back, and never
+	 * an exponent: statsd reads the rate as [0-9.]+, and "5e-06" as 5.
+	 */
+	if (rate > 0 && rate < 1) {
+		int lead = (int)ceil(-log10(rate)), n;
+
+		n = snprintf(r, sizeof(r), "|@%.*f", lead + 9 < 20 ? lead + 9 : 20, rate);
+		while (n > 3 && r[n - 1] == '0')
+			r[--n] = '\0';
+	}
 	n = snprintf(line, sizeof(line), "%s%s%s:%s|%s%s", s->prefix, s->prefix[0] ? "." : "", name,
 		     value, type, r);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -177,6 +177,10 @@ static void a_timer_says_its_sample_rate_below_one(void **state)
 	rate = strtod(at + 2, NULL);
 	assert_true(fabs(1 / rate - 3000) < 1e-6);
 
+	/* 200 000 calls: a plain decimal, as statsd reads no exponent ("5e-06" is 5 to it) */
+	assert_int_equal(statsd__timer(s, "t", 1, 1.0 / 200000), 0);
+	assert_sent(s, &l, "pre.t:1|ms|@0.000005");
+
 	/* a negative time is none */
 	assert_int_equal(statsd__timer(s, "t", -3, 1), 0);
 	assert_sent(s, &l, "pre.t:0|ms");
