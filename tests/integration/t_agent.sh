@@ -5,12 +5,15 @@
 # Sourced by run.sh.
 # shellcheck shell=bash disable=SC2154
 
-# agent_stop: SIGTERM the agent started with start_vigil and wait for it.
+# agent_stop [SIGNAL]: stop the agent started with start_vigil (SIGTERM
+# unless told) and wait for it: it must exit 0.
 agent_stop()
 {
-	kill -TERM "$VIGIL_PID"
+	local sig=${1:-TERM}
+
+	kill -"$sig" "$VIGIL_PID"
 	wait_vigil "$VIGIL_PID" 30 "vigil agent"
-	expect_rc 0 "vigil agent, stopped by SIGTERM"
+	expect_rc 0 "vigil agent, stopped by SIG$sig"
 }
 
 # agent_wait_line PATTERN TIMEOUT: wait until the agent's stderr has a line matching PATTERN.
@@ -370,12 +373,40 @@ test_agent_wall_clock_windows()
 	start_named "wc$$" agent_work 0 0 0 30 0
 	wait_pid "$WL_PID" 30 agent_work
 	sleep 1
-	agent_stop
+	agent_stop INT
+	grep -q 'Interrupt: writing the current window and exiting' "$T/err" || fail "SIGINT was not said: $(tail -n 2 "$T/err" | tr '\n' '|')"
 	unit=$(jq -r .unit "$(find "$d" -name '*.json' | head -n 1)")
 	[[ $unit == microseconds ]] || fail "a wall-clock window's unit: $unit"
 	slept=$(cat "$d"/*.folded | awk '{ s = $0; sub(/ [0-9]+$/, "", s) }
 		s ~ /^wc[0-9]+;/ && s ~ /;\[wait:sleep\]$/ { n += $NF } END { print n + 0 }')
 	in_range "$slept" 2700000 3300000 || fail "agent_work slept 3 s in 30 sleeps of 100 ms; the windows hold $slept us of [wait:sleep]"
+}
+
+# Retention: with 1 s windows and keep_windows 3, the newest three are
+# left; with keep_mb 1, an old window that alone passes 1 MB goes; files
+# that are not windows stay.
+test_agent_retention()
+{
+	local d=$T/out/w n last
+
+	mkdir -p "$d"
+	head -c 2000000 /dev/zero | tr '\0' 'x' >"$d/20200101T000000Z.folded"
+	echo '{}' >"$d/20200101T000000Z.json"
+	echo keep >"$d/notes.txt"
+	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 1 --interval 1 --keep-windows 3 \
+		--keep-mb 1 --statsd off --no-syslog -p $$
+	agent_wait_line 'window [0-9T]+Z: ' 10
+	sleep 4.5
+	agent_stop
+	n=$(find "$d" -name '*.folded' | wc -l)
+	((n == 3)) || fail "$n windows kept, expected 3: $(find "$d" -printf '%f ')"
+	[[ ! -e $d/20200101T000000Z.folded && ! -e $d/20200101T000000Z.json ]] ||
+		fail "the old 2 MB window was kept under keep_mb 1"
+	[[ -f $d/notes.txt ]] || fail "a file that is not a window was removed"
+	(($(find "$d" -name '*.json' | wc -l) == 3)) || fail "descriptions left: $(find "$d" -printf '%f ')"
+	# the three kept are the newest: the last window written is among them
+	last=$(sed -n -E 's/.*window ([0-9T]+Z): .*/\1/p' "$T/err" | tail -n 1)
+	[[ -f $d/$last.folded ]] || fail "the last window, $last, was removed"
 }
 
 # The README's configuration, examples/agent.ini, is read as it is, runs,
@@ -403,5 +434,6 @@ ALL_TESTS+=(
 	agent_soak_churn
 	agent_share_rule
 	agent_wall_clock_windows
+	agent_retention
 	agent_example_config_runs
 )
