@@ -114,7 +114,7 @@ static void usage(FILE *f)
 		"      --no-syslog         agent.syslog = no: alerts on stderr only\n"
 		"  -p, --pid PID[,PID...]  target.pid: these processes (default: every one)\n"
 		"      --name GLOB         target.name: processes whose name or executable\n"
-		"                          matches, found within a second of starting\n"
+		"                          matches ('*', '?'), from their exec on\n"
 		"  -F, --freq HZ           profile.freq: samples per second per CPU (default %d)\n"
 		"      --clock CLOCK       profile.clock: cpu (default) or wall\n"
 		"      --no-profile        profile.enabled = no: instruments only\n"
