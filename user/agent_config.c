@@ -732,12 +732,82 @@ int agent_config__load(struct agent_config *c, const char *path)
 	return rc;
 }
 
+/* Whether some [syscalls] section times the syscall called name. */
+static bool syscall_timed(const struct agent_config *c, const char *name)
+{
+	int nr = sysnames__nr(name);
+
+	for (int i = 0; i < c->nsys; i++)
+		for (int j = 0; j < c->sys[i].n; j++)
+			if (c->sys[i].nrs[j] == nr)
+				return true;
+	return false;
+}
+
+/*
+ * A rule that can never hold is a mistake to say now, not an alert that
+ * never comes: its series must be of a kind the configuration measures,
+ * and its statistic one that kind has.
+ */
+static int check_rule(const struct agent_config *c, const struct agent_rule *r)
+{
+	const struct alert_rule *a = &r->rule;
+	const char *sys = strstr(a->pattern, ".syscall."), *fn = strstr(a->pattern, ".fn.");
+	const char *cpu = strstr(a->pattern, ".cpu.");
+	bool share = a->stat == ALERT_SHARE;
+
+	if (!sys && !fn && !cpu) {
+		if (strpbrk(a->pattern, "*?["))
+			return 0; /* a glob that may stand for any kind */
+		return bad(r->where,
+			   "rule '%s': series '%s' is none of PROCESS.syscall.NAME, "
+			   "PROCESS.fn.FUNCTION, PROCESS.cpu.FUNCTION",
+			   a->name, a->pattern);
+	}
+	if (cpu && !sys && !fn) {
+		if (!share)
+			return bad(r->where,
+				   "rule '%s': PROCESS.cpu.FUNCTION series have only share",
+				   a->name);
+		if (!c->profile || c->clock == PROFILE_CLOCK_OFF)
+			return bad(r->where,
+				   "rule '%s': share needs the on-CPU profile ([profile])",
+				   a->name);
+		return 0;
+	}
+	if (share)
+		return bad(r->where, "rule '%s': share is of PROCESS.cpu.FUNCTION series", a->name);
+	if (sys && !fn && !cpu) {
+		const char *name = sys + strlen(".syscall.");
+
+		if (!c->nsys)
+			return bad(r->where, "rule '%s': no [syscalls] section times a syscall",
+				   a->name);
+		if (!strpbrk(name, "*?[") && !syscall_timed(c, name))
+			return bad(r->where, "rule '%s': no [syscalls] section times '%s'", a->name,
+				   name);
+		return 0;
+	}
+	if (fn && !sys && !cpu) {
+		if (!c->nprobes)
+			return bad(r->where, "rule '%s': no [probe] section times a function",
+				   a->name);
+		if (a->stat == ALERT_ERRORS || a->stat == ALERT_ERROR_RATE)
+			return bad(r->where, "rule '%s': functions have no errors to count",
+				   a->name);
+	}
+	return 0;
+}
+
 int agent_config__check(const struct agent_config *c)
 {
-	for (int i = 0; i < c->nrules; i++)
+	for (int i = 0; i < c->nrules; i++) {
 		if (!c->rules[i].has_when)
 			return bad(c->rules[i].where, "rule '%s' has no 'when'",
 				   c->rules[i].rule.name);
+		if (check_rule(c, &c->rules[i]))
+			return EXIT_USAGE;
+	}
 	return 0;
 }
 

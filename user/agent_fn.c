@@ -81,8 +81,27 @@ static int resolve(struct agent_fn *f, const struct agent_config *c)
 	f->names = calloc(f->ps.n + 1, sizeof(*f->names));
 	if (!f->skip || !f->names)
 		goto nomem;
+	/*
+	 * A series is named by the function alone, so that probing another
+	 * file does not rename it; only a name that two files share is told
+	 * apart by its file ("app:parse", "lib:parse").
+	 */
 	for (size_t k = 0; k < f->ps.n; k++) {
-		f->names[k] = probes__shown_name(&f->ps, &f->ps.fns[k]);
+		const struct probe_fn *p = &f->ps.fns[k];
+		bool shared = false;
+
+		for (size_t j = 0; j < f->ps.n && !shared; j++)
+			shared = j != k && !strcmp(f->ps.fns[j].name, p->name) &&
+				 strcmp(f->ps.fns[j].file, p->file);
+		if (shared) {
+			const char *base =
+				strrchr(p->file, '/') ? strrchr(p->file, '/') + 1 : p->file;
+
+			if (asprintf(&f->names[k], "%s:%s", base, p->name) < 0)
+				f->names[k] = NULL;
+		} else {
+			f->names[k] = strdup(p->name);
+		}
 		if (!f->names[k])
 			goto nomem;
 	}
@@ -378,8 +397,7 @@ int agent_fn__read(struct agent_fn *f, const struct agent_fn_row **rows, size_t 
 		memcpy(now[nnow].hist, val->hist, sizeof(val->hist));
 		nnow++;
 		old = f->nprev ? bsearch(&key, f->prev, f->nprev, sizeof(*f->prev), cmp_key) : NULL;
-		if (old && old->calls == val->calls)
-			continue;
+		/* unchanged rows too: a rate of 0 is a value a rule can hold on */
 		err = add_row(f, &key, val, old);
 		if (err)
 			goto out;

@@ -20,11 +20,11 @@ struct agent_config;
 
 /* What one process name's calls of one function did in an interval. */
 struct agent_fn_row {
-	char proc[16];	 /* the process's name (its thread group leader's comm) */
-	const char *fn;	 /* the function's name, as vigil trace shows it; owned by the module */
-	__u64 calls;	 /* calls that returned in the interval */
-	__u64 sum_ns;	 /* their wall time, entry to return */
-	__u64 cpu_ns;	 /* of that, on a CPU */
+	char proc[16];	/* the process's name (its thread group leader's comm) */
+	const char *fn; /* the function's name, as vigil trace shows it; owned by the module */
+	__u64 calls;	/* calls that returned in the interval */
+	__u64 sum_ns;	/* their wall time, entry to return */
+	__u64 cpu_ns;	/* of that, on a CPU */
 	__u64 min_ns, max_ns; /* of this interval's calls, to the histogram's precision */
 	__u64 hist[HIST_BUCKETS];
 };
@@ -45,13 +45,17 @@ void agent_fn__free(struct agent_fn *f);
 /* Make tgid a target (its children follow when c names patterns). 0 or -errno. */
 int agent_fn__add_target(struct agent_fn *f, __u32 tgid);
 
-/* Rows with calls since the last read, in *rows (owned by f, valid until the next read). */
+/*
+ * Every row, with what changed since the last read: calls 0 when none,
+ * so a rule on a rate sees it drop to 0. In *rows, owned by f, valid
+ * until the next read.
+ */
 int agent_fn__read(struct agent_fn *f, const struct agent_fn_row **rows, size_t *n);
 
 struct agent_fn_stats {
 	__u64 functions; /* attached */
-	__u64 untimed;	 /* calls counted without a time: too deep, unwound past, or begun before attach */
-	__u64 full;	 /* calls with no room in the rows map */
+	__u64 untimed; /* calls counted without a time: too deep, unwound past, or begun before attach */
+	__u64 full; /* calls with no room in the rows map */
 };
 void agent_fn__stats(struct agent_fn *f, struct agent_fn_stats *out);
 

@@ -144,8 +144,7 @@ int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size
 				 : NULL;
 		struct agent_sys_row *r;
 
-		if (old && old->count == val.count)
-			continue;
+		/* unchanged rows too: a rate of 0 is a value a rule can hold on */
 		if (s->nrows == s->rows_cap) {
 			size_t c2 = s->rows_cap ? 2 * s->rows_cap : 32;
 			struct agent_sys_row *rr = realloc(s->rows, c2 * sizeof(*rr));

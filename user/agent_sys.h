@@ -38,7 +38,11 @@ void agent_sys__free(struct agent_sys *s);
 /* Make tgid a target. 0 or -errno. */
 int agent_sys__add_target(struct agent_sys *s, __u32 tgid);
 
-/* The rows with calls since the last read, in *rows (owned by s, valid until the next read). */
+/*
+ * Every row, with what changed since the last read: calls 0 when none,
+ * so a rule on a rate sees it drop to 0. In *rows, owned by s, valid
+ * until the next read.
+ */
 int agent_sys__read(struct agent_sys *s, const struct agent_sys_row **rows, size_t *n);
 
 struct agent_sys_stats {

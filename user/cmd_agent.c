@@ -89,9 +89,10 @@ struct agent {
 	time_t window_real;
 	__u64 next_window, next_interval, next_drain, next_scan, last_interval;
 	struct own_cost at_window, at_interval;
+	struct own_cost offset; /* what collectors closed by a reload had counted */
 	__u64 windows_written, samples_written;
-	__u64 samples_taken, lost; /* by profiles already closed */
-	bool statsd_said;		     /* a failed send was said; the rest are counted */
+	__u64 samples_taken, lost;	    /* by profiles already closed */
+	bool statsd_said;		    /* a failed send was said; the rest are counted */
 	__u64 sd_errors_seen, sd_sent_seen; /* the statsd counts at the last window's line */
 };
 
@@ -692,6 +693,11 @@ static void read_cost(const struct agent *ag, struct own_cost *c)
 		c->lost = lost_of(&st);
 	}
 	c->mono_ns = now_ns();
+	/* counters of collectors a reload replaced go on from where they were */
+	c->bpf_ns += ag->offset.bpf_ns;
+	c->bpf_runs += ag->offset.bpf_runs;
+	c->samples += ag->offset.samples;
+	c->lost += ag->offset.lost;
 }
 
 /* ---------------------------------------------------------------- windows */
@@ -803,6 +809,9 @@ static int write_window(struct agent *ag)
 	if (c->clock != PROFILE_CLOCK_CPU)
 		stack_set__scale(ag->window, 1000); /* ns to microseconds */
 	total = stack_set__total(ag->window);
+	/* a folder removed while the agent runs is made again */
+	if (mkdir(c->output, 0755) && errno != EEXIST)
+		say(ag, LOG_ERR, "output '%s': %s", c->output, strerror(errno));
 	window_name(ag->window_real, base, sizeof(base));
 	snprintf(path, sizeof(path), "%s/%s.folded", c->output, base);
 	for (int i = 1; !access(path, F_OK) && i < 100; i++)
@@ -837,18 +846,19 @@ static int write_window(struct agent *ag)
 	json_object_object_add(j, "lost", json_object_new_int64(lost));
 	json_object_object_add(j, "sampler", json_object_new_string(profile__describe(ag->prof)));
 
-	err = outfile__open(&js, jpath);
+	/* the profile first: a window's description says its profile is whole */
+	err = outfile__open(&out, path);
+	if (!err) {
+		err = folded__write(out.f, ag->window);
+		err = err ?: outfile__commit(&out);
+	}
+	if (!err)
+		err = outfile__open(&js, jpath);
 	if (!err) {
 		fprintf(js.f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 		err = outfile__commit(&js);
 	}
 	json_object_put(j);
-	if (!err)
-		err = outfile__open(&out, path);
-	if (!err) {
-		err = folded__write(out.f, ag->window);
-		err = err ?: outfile__commit(&out);
-	}
 	outfile__abort(&js);
 	outfile__abort(&out);
 	if (err) {
@@ -875,7 +885,8 @@ cost:
 		if (st.send_errors > ag->sd_errors_seen)
 			snprintf(sdnote, sizeof(sdnote), "; statsd: %llu of %llu sends failed",
 				 st.send_errors - ag->sd_errors_seen,
-				 st.send_errors + st.packets - ag->sd_errors_seen - ag->sd_sent_seen);
+				 st.send_errors + st.packets - ag->sd_errors_seen -
+					 ag->sd_sent_seen);
 		ag->sd_errors_seen = st.send_errors;
 		ag->sd_sent_seen = st.packets;
 	}
@@ -984,18 +995,20 @@ static size_t shares_of(const struct agent_config *c, struct stack_set *iv, stru
 static void alert_changed(void *ctx, const struct alert_event *ev)
 {
 	struct agent *ag = ctx;
-	char rule[256], value[64] = "no value", name[ALERT_NAME_MAX + 32];
+	char rule[256], value[64], is[80] = "has no value", name[ALERT_NAME_MAX + 32];
 	double dur = ev->now - ev->since;
 
 	alert_rule__describe(ev->rule, rule, sizeof(rule));
-	if (ev->known)
+	if (ev->known) {
 		alert_format_value(ev->rule->stat, ev->value, value, sizeof(value));
+		snprintf(is, sizeof(is), "is %s", value);
+	}
 	if (ev->firing)
-		say(ag, LOG_WARNING, "alert %s firing: %s is %s (%s; held %.0f s)", ev->rule->name,
-		    ev->series, value, rule, dur);
+		say(ag, LOG_WARNING, "alert %s firing: %s %s (%s; held %.0f s)", ev->rule->name,
+		    ev->series, is, rule, dur);
 	else
-		say(ag, LOG_NOTICE, "alert %s cleared: %s is %s (%s; fired %.0f s ago)",
-		    ev->rule->name, ev->series, value, rule, dur);
+		say(ag, LOG_NOTICE, "alert %s cleared: %s %s (%s; fired %.0f s ago)",
+		    ev->rule->name, ev->series, is, rule, dur);
 	if (ag->sd) {
 		char clean[ALERT_NAME_MAX];
 
@@ -1049,29 +1062,12 @@ static void send_timer(struct statsd *sd, const char *base, __u64 calls, __u64 s
 	statsd__gauge(sd, name, sum_ns / 1e6);
 }
 
-/* A statsd name from a series: each part cleaned, the dots kept. */
-static void metric_name(const char *series, const char *suffix, char *out, size_t len)
-{
-	char part[256], clean[256];
-	size_t o = 0;
-	const char *p = series;
-
-	out[0] = '\0';
-	while (*p && o < len) {
-		size_t n = strcspn(p, ".");
-
-		snprintf(part, sizeof(part), "%.*s", (int)n, p);
-		statsd__clean_name(part, clean, sizeof(clean));
-		o += snprintf(out + o, len - o, "%s%s", o ? "." : "", clean);
-		p += n;
-		if (*p == '.')
-			p++;
-	}
-	if (suffix && o < len)
-		snprintf(out + o, len - o, ".%s", suffix);
-}
-
-static void interval_tick(struct agent *ag)
+/*
+ * One interval: instruments read, statsd sent, rules judged at tick_ns,
+ * when the interval was due (the loop wakes a little after it, by a
+ * varying amount, and a rule's duration must not gain an interval by it).
+ */
+static void interval_tick(struct agent *ag, __u64 tick_ns)
 {
 	const struct agent_config *c = ag->cfg;
 	struct alert_sample *samples = NULL, *procs = NULL;
@@ -1109,10 +1105,13 @@ static void interval_tick(struct agent *ag)
 		s->min_ns = r->min_ns;
 		s->max_ns = r->max_ns;
 		s->hist = r->hist;
-		if (ag->sd) {
-			char base[300], name[340];
+		if (ag->sd && r->calls) {
+			char base[300], name[340], proc[32];
+			const char *sys = names[i] + strlen(r->proc) + strlen(".syscall.");
 
-			metric_name(names[i], NULL, base, sizeof(base));
+			/* the process's name is one part, dots and all ("python3.11") */
+			statsd__clean_name(r->proc[0] ? r->proc : "_", proc, sizeof(proc));
+			snprintf(base, sizeof(base), "%s.syscall.%s", proc, sys);
 			snprintf(name, sizeof(name), "%s.calls", base);
 			statsd__counter(ag->sd, name, r->calls);
 			snprintf(name, sizeof(name), "%s.errors", base);
@@ -1134,7 +1133,7 @@ static void interval_tick(struct agent *ag)
 		s->min_ns = r->min_ns;
 		s->max_ns = r->max_ns;
 		s->hist = r->hist;
-		if (ag->sd) {
+		if (ag->sd && r->calls) {
 			char proc[32], fn[256], base[320], name[360];
 
 			/* the function's name is one part, whatever it holds ("ns::f") */
@@ -1160,7 +1159,7 @@ static void interval_tick(struct agent *ag)
 				s->samples = procs[p].samples;
 	}
 	if (ag->alerts && samples)
-		alerts__eval(ag->alerts, now.mono_ns / 1e9, samples, ns, alert_changed, ag);
+		alerts__eval(ag->alerts, tick_ns / 1e9, samples, ns, alert_changed, ag);
 
 	if (ag->sd) {
 		statsd__counter(ag->sd, "agent.samples", now.samples - ag->at_interval.samples);
@@ -1264,6 +1263,7 @@ static __u64 first_window_end(const struct agent_config *c, __u64 mono)
 static void reload(struct agent *ag)
 {
 	struct agent_config *nc, *old = ag->cfg;
+	struct own_cost before;
 	bool same;
 
 	say(ag, LOG_NOTICE, "SIGHUP: reloading %s",
@@ -1276,8 +1276,9 @@ static void reload(struct agent *ag)
 	}
 	same = agent_config__same_profile(old, nc) && !strcmp(old->output, nc->output);
 	/* what the instruments counted so far is sent under the old settings */
-	interval_tick(ag);
+	interval_tick(ag, now_ns());
 	stop_instruments(ag);
+	read_cost(ag, &before);
 	if (!same) {
 		close_profile(ag);
 		agent_watch_bpf__destroy(ag->watch);
@@ -1290,6 +1291,16 @@ static void reload(struct agent *ag)
 		say(ag, LOG_ERR, "reload: cannot start the instruments");
 	if (nc->nnames)
 		scan_names(ag);
+	{
+		struct own_cost after;
+
+		/* the new collectors count from 0: carry the old ones' counts over */
+		read_cost(ag, &after);
+		ag->offset.bpf_ns += before.bpf_ns - after.bpf_ns;
+		ag->offset.bpf_runs += before.bpf_runs - after.bpf_runs;
+		ag->offset.samples += before.samples - after.samples;
+		ag->offset.lost += before.lost - after.lost;
+	}
 	agent_config__free(old);
 	if (!same) {
 		__u64 now = now_ns();
@@ -1308,7 +1319,7 @@ static int run(struct agent *ag, const sigset_t *sigs)
 		int sig;
 
 		sig = sigtimedwait(sigs, NULL, &ts);
-		if (sig == SIGTERM || sig == SIGINT) {
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
 			say(ag, LOG_NOTICE, "%s: writing the current window and exiting",
 			    strsignal(sig));
 			return 0;
@@ -1331,7 +1342,7 @@ static int run(struct agent *ag, const sigset_t *sigs)
 			return -1;
 		if (now >= ag->next_interval) {
 			drain(ag);
-			interval_tick(ag);
+			interval_tick(ag, ag->next_interval);
 			ag->next_interval += ag->cfg->interval_s * 1000000000ULL;
 			if (ag->next_interval <= now)
 				ag->next_interval = now + ag->cfg->interval_s * 1000000000ULL;
@@ -1395,6 +1406,7 @@ int cmd_agent(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGQUIT);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	if (ag->cfg->syslog)
@@ -1442,7 +1454,7 @@ int cmd_agent(int argc, char **argv)
 	    ag->cfg->statsd ? ", statsd on" : "");
 
 	err = run(ag, &sigs);
-	interval_tick(ag);
+	interval_tick(ag, now_ns());
 	close_profile(ag);
 	if (!ag->cfg->profile)
 		write_window(ag);
@@ -1458,8 +1470,16 @@ out:
 		profile__free(ag->prof);
 	}
 	agent_watch_bpf__destroy(ag->watch);
-	while (alerts__reap() > 0)
+	/* alert commands get two seconds to finish; the rest are left to run on their own */
+	for (int i = 0; alerts__reap() > 0; i++) {
+		if (i == 200) {
+			vigil_err("agent: %d alert commands still running, left to finish on their "
+				  "own",
+				  alerts__reap());
+			break;
+		}
 		usleep(10000);
+	}
 	if (ag->stats_fd >= 0)
 		close(ag->stats_fd);
 	symbolizer__free(ag->sym);

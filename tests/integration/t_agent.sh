@@ -244,6 +244,25 @@ test_agent_alert_fires_and_clears()
 	statsd_stop
 }
 
+# A call that hangs for 5 s stops the calls: the rate drops to 0, which a rule
+# on "rate < N" holds on (an interval with no calls has a rate, of 0), and
+# clears when the calls come back.
+test_agent_rate_rule_sees_a_hang()
+{
+	local fired cleared
+
+	start_workload agent_work 0 1500 1500 0 1500 5000
+	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --no-profile --interval 1 \
+		--statsd off --no-syslog -p "$WL_PID" --syscalls naps=nanosleep \
+		--rule 'hang: rate(agent_work.syscall.nanosleep) < 10/s for 2s'
+	wait_pid "$WL_PID" 30 agent_work
+	sleep 1.5
+	agent_stop
+	fired=$(grep -c 'alert hang firing: agent_work.syscall.nanosleep is 0/s' "$T/err" || true)
+	cleared=$(grep -c 'alert hang cleared: agent_work.syscall.nanosleep is [0-9.]*/s' "$T/err" || true)
+	((fired == 1 && cleared == 1)) || fail "fired $fired and cleared $cleared times over a 5 s hang: $(grep alert "$T/err" | tr '\n' '|')"
+}
+
 # SIGHUP with a changed configuration: the new rule and instrument are
 # used, the window goes on, and a configuration made wrong is refused with
 # the old one kept.
@@ -262,6 +281,8 @@ test_agent_sighup_reloads()
 	kill -HUP "$VIGIL_PID"
 	agent_wait_line 'reload failed; the configuration in use is kept' 10
 	agent_stop
+	# the new collectors count from 0; the agent's own figures go on from the old ones
+	! grep -E 'BPF [0-9]{3,}\.' "$T/err" || fail "a reload broke the agent's own cost: $(grep -E 'BPF [0-9]{3,}' "$T/err" | head -n 1)"
 	(($(find "$d" -name '*.folded' | wc -l) == 1)) || fail "a reload that kept the profile began a new window: $(find "$d" -printf '%f ')"
 	grep -q "agent.ini:[0-9]*: unknown key 'windw' in \[agent\]" "$T/err" ||
 		fail "the refused reload did not say why: $(grep -i -B1 'reload failed' "$T/err" | tr '\n' '|')"
@@ -297,6 +318,11 @@ test_agent_bad_configuration()
 [agent]\noutput = $d\nthis line\n|bad.ini:3: not 'key = value'
 [agent]\noutput = $d\n[probe p]\nfunctions = $WORKLOADS/trace_calls:nosuch*\n|bad.ini:3: probe 'p': .*no function matching 'nosuch\*'
 [agent]\noutput = $d\n[probe p]\nfunctions = nosuchfile:f\n|bad.ini:3: probe 'p': 
+[agent]\noutput = $d\n[rule r]\nwhen = p99(x.foo.read) > 1ms\n|bad.ini:3: rule 'r': series 'x.foo.read' is none of
+[agent]\noutput = $d\n[syscalls s]\nsyscalls = read\n[rule r]\nwhen = share(x.syscall.read) > 5%\n|bad.ini:5: rule 'r': share is of PROCESS.cpu.FUNCTION series
+[agent]\noutput = $d\n[rule r]\nwhen = p99(x.syscall.read) > 1ms\n|bad.ini:3: rule 'r': no \[syscalls\] section times a syscall
+[agent]\noutput = $d\n[syscalls s]\nsyscalls = read\n[rule r]\nwhen = p99(*.syscall.write) > 1ms\n|bad.ini:5: rule 'r': no \[syscalls\] section times 'write'
+[agent]\noutput = $d\n[profile]\nenabled = no\n[rule r]\nwhen = share(x.cpu.f) > 5%\n|bad.ini:5: rule 'r': share needs the on-CPU profile
 EOF2
 	run_vigil "$T/stdout" "$T/err" agent -o "$d" --window 0
 	expect_rc 2 "agent --window 0"
@@ -326,11 +352,12 @@ test_agent_soak_churn()
 	n=$(find "$d" -name '*.folded' | wc -l)
 	mapfile -t rss < <(sed -n -E 's/.*window [0-9T]+Z(-[0-9]+)?: .* RSS ([0-9.]+) MB.*/\2/p' "$T/err")
 	((${#rss[@]} >= 6)) || fail "only ${#rss[@]} windows logged: $(grep window "$T/err" | tr '\n' '|')"
-	# a step while caches fill is allowed; growth over the second half is not
-	first=${rss[${#rss[@]} / 2]}
+	# the symbolizer keeps a gone process for 30 drains, so the caches fill
+	# for about 30 s and then hold: growth over the last third is a leak
+	first=${rss[${#rss[@]} * 2 / 3]}
 	last=${rss[-1]}
 	in_range "$last" 0 "$(awk -v f="$first" 'BEGIN { print f * 1.05 + 1 }')" ||
-		fail "RSS grew from $first MB (half way) to $last MB: ${rss[*]}"
+		fail "RSS grew from $first MB (two thirds in) to $last MB: ${rss[*]}"
 	((n == ${#rss[@]})) || fail "$n window files, ${#rss[@]} windows logged"
 	got=$(cat "$d"/*.folded | comm_samples /dev/stdin "fk$$")
 	((got > 0)) || fail "no samples of the churn's processes in the windows"
@@ -429,6 +456,7 @@ ALL_TESTS+=(
 	agent_name_finds_new_processes
 	agent_function_probes_are_exact
 	agent_alert_fires_and_clears
+	agent_rate_rule_sees_a_hang
 	agent_sighup_reloads
 	agent_bad_configuration
 	agent_soak_churn

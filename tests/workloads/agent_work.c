@@ -4,12 +4,12 @@
 // latency fires and clears at known times.
 //
 // After DELAY_MS (when the agent has found it): N getppid calls and N
-// openat calls that fail with ENOENT; then FAST1 nanosleeps of 1 ms, SLOW
-// nanosleeps of 100 ms and FAST2 nanosleeps of 1 ms. Each is made with
-// syscall(2), so libc adds or hides none. It prints "slow" and "fast" on
-// stdout as each phase begins.
+// openat calls that fail with ENOENT; then FAST1 nanosleeps of 1 ms, one
+// of HANG_MS (a call that hangs), SLOW nanosleeps of 100 ms and FAST2
+// nanosleeps of 1 ms. Each is made with syscall(2), so libc adds or hides
+// none. It prints "slow" and "fast" on stdout as each phase begins.
 //
-// Usage: agent_work N DELAY_MS [FAST1 SLOW FAST2]
+// Usage: agent_work N DELAY_MS [FAST1 SLOW FAST2 [HANG_MS]]
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +29,10 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? atol(argv[1]) : -1, delay = argc > 2 ? atol(argv[2]) : -1;
 	long fast1 = argc > 3 ? atol(argv[3]) : 0, slow = argc > 4 ? atol(argv[4]) : 0;
-	long fast2 = argc > 5 ? atol(argv[5]) : 0;
+	long fast2 = argc > 5 ? atol(argv[5]) : 0, hang = argc > 6 ? atol(argv[6]) : 0;
 
-	if (n < 0 || delay < 0 || fast1 < 0 || slow < 0 || fast2 < 0) {
-		fprintf(stderr, "usage: agent_work N DELAY_MS [FAST1 SLOW FAST2]\n");
+	if (n < 0 || delay < 0 || fast1 < 0 || slow < 0 || fast2 < 0 || hang < 0) {
+		fprintf(stderr, "usage: agent_work N DELAY_MS [FAST1 SLOW FAST2 [HANG_MS]]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -43,6 +43,8 @@ int main(int argc, char **argv)
 		if (syscall(SYS_openat, AT_FDCWD, "/nonexistent-vigil-agent/x", O_RDONLY) >= 0)
 			return 1;
 	naps(fast1, 1);
+	if (hang)
+		naps(1, hang);
 	printf("slow\n");
 	naps(slow, 100);
 	printf("fast\n");
