@@ -117,7 +117,7 @@ static void usage(FILE *f)
 		"      --name GLOB         target.name: processes whose name or executable\n"
 		"                          matches ('*', '?'), from their exec on\n"
 		"  -F, --freq HZ           profile.freq: samples per second per CPU (default %d)\n"
-		"      --clock CLOCK       profile.clock: cpu (default) or wall\n"
+		"      --clock CLOCK       profile.clock: cpu (default), wall or off\n"
 		"      --no-profile        profile.enabled = no: instruments only\n"
 		"  -U, --user-only         profile.stacks = user\n"
 		"  -K, --kernel-only       profile.stacks = kernel\n"
