@@ -163,6 +163,14 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 	key->flags = 0;
 	key->state = 0;
 	key->sysnr = 0;
+	if (in_kernel && !kthread && want_user) {
+		/* x86: orig_ax is -1 for an interrupt or an exception with no error code */
+		struct pt_regs *uregs = (struct pt_regs *)bpf_task_pt_regs(
+			(struct task_struct *)bpf_get_current_task_btf());
+
+		if (uregs && (long)BPF_CORE_READ(uregs, orig_ax) == -1)
+			key->flags = PROFILE_F_USER_EXACT;
+	}
 	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
 	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));

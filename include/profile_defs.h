@@ -39,6 +39,13 @@ struct profile_value {
 #define PROFILE_F_PREEMPT   0x02 /* preempted, or runnable when switched out */
 #define PROFILE_F_SYSCALL   0x04 /* in a syscall; sysnr says which */
 #define PROFILE_F_CUT_START 0x08 /* blocked since before the profile began; no stacks */
+/*
+ * A sample in the kernel entered from user mode by an interrupt or by an
+ * exception without an error code (a breakpoint: a uprobe's trap), not a
+ * syscall: the user stack's innermost address is the instruction itself,
+ * not one after a call, and is named as it is.
+ */
+#define PROFILE_F_USER_EXACT 0x10
 
 /*
  * One aggregation key: a thread name in a process and both of its stacks,

@@ -731,14 +731,16 @@ static int tracing_frames(struct symbolizer *sym, const __u64 *ips, int n)
  * user stack walk went astray, then the names. Every frame but the
  * innermost is a return address, named at address - 1; so is the innermost
  * user frame of a sample taken in the kernel, where the user stack ends
- * after the syscall instruction.
+ * after the syscall instruction, unless the kernel was entered by an
+ * interrupt or a breakpoint (PROFILE_F_USER_EXACT).
  */
 static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		    struct symbolizer *sym, const struct drained *d, bool kernel)
 {
 	const __u64 *ips = kernel ? d->key.kern : d->key.user;
 	int n = kernel ? d->key.kern_len : d->key.user_len, err;
-	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK;
+	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK &&
+			 !(d->key.flags & PROFILE_F_USER_EXACT);
 	__u64 *lost = kernel ? p->lost.lost_kern : p->lost.lost_user;
 	const char *user[PROFILE_MAX_DEPTH];
 	bool cut = false;
