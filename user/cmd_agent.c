@@ -18,6 +18,7 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -873,6 +874,12 @@ static int write_window(struct agent *ag)
 	if (!ag->window)
 		return -ENOMEM;
 cost:
+	/*
+	 * Give the heap's free pages back: a window's profile and the caches
+	 * of processes gone are freed in bulk, and the RSS logged below should
+	 * be what the agent holds, not the high-water mark of its heap.
+	 */
+	malloc_trim(0);
 	secs_ns = now.mono_ns - ag->at_window.mono_ns;
 	secs = secs_ns ? secs_ns / 1e9 : 1;
 	cpu_pct = 100.0 * (now.cpu_ns - ag->at_window.cpu_ns) / (secs * 1e9);
