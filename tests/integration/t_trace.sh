@@ -435,7 +435,8 @@ test_trace_sleep_and_spin_cpu()
 	truth_cpu=$(truth cpu_us spinny)
 	# a call's time includes part of its two traps: up to one probe's cost
 	cost=$(jqs "$T/out/p.json" .probe_cost_us)
-	in_range "$cpu" $((n * 9500)) "$(calc "1.02 * $truth_cpu + $n * (20 + $cost)")" ||
+	# 5% for a VM whose steal the thread clock leaves out and the switches count in
+	in_range "$cpu" $((n * 9500)) "$(calc "1.05 * $truth_cpu + $n * (20 + $cost)")" ||
 		fail "spinny: cpu_us $cpu for $n spins of 10 ms of CPU; the thread clock says $truth_cpu us (expected 9.5..12 ms a call)"
 	in_range "$cpu" 0 $((n * 12000)) || fail "spinny: cpu_us $cpu, more than 12 ms a call"
 	in_range "$wall" "$cpu" $((truth_wall + n)) ||
@@ -476,7 +477,8 @@ test_trace_recursion_depths()
 		fail "rec: tottime $tot us, cumtime $cum us: all of a recursion's time is rec's own"
 	in_range "$cum" $((r * 6000)) "$(calc "$r * 9500")" || fail "rec: cumtime $cum us for $r recursions of 6 ms"
 	got=$(trace_fn "$f" rec .max_us)
-	in_range "$got" 6000 15000 || fail "rec: max $got us, expected the 6 ms of an outermost call"
+	# six 1 ms sleeps: a busy host's late wake-ups can double them, not more
+	in_range "$got" 6000 30000 || fail "rec: max $got us, expected the 6 ms of an outermost call"
 	got=$(trace_fn "$f" rec .min_us)
 	in_range "$got" 1000 3000 || fail "rec: min $got us, expected the 1 ms of an innermost call"
 	# as pstats: tottime per call over all calls, cumtime per primitive call
