@@ -15,6 +15,7 @@
 #include "agent_defs.h"
 
 const volatile __u32 npatterns = 0;
+const volatile bool follow_forks = false; /* children of targets become targets */
 const volatile char patterns[AGENT_PATTERNS][AGENT_PATTERN_LEN] = {};
 
 struct {
@@ -195,6 +196,34 @@ int BPF_PROG(agent_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	count(AGENT_WATCH_MATCHED);
 	if (bpf_map_update_elem(&targets, &tgid, &one, BPF_ANY))
 		count(AGENT_WATCH_FULL);
+	return 0;
+}
+
+/*
+ * The shared map's upkeep, done here once for every collector: with
+ * follow_forks a target's child is a target, and a process that exits
+ * leaves it, so that its pid, reused, is not taken for it.
+ */
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(agent_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
+	__u8 one = 1;
+
+	if (follow_forks && ptgid != ctgid && bpf_map_lookup_elem(&targets, &ptgid) &&
+	    bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY))
+		count(AGENT_WATCH_FULL);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(agent_exit, struct task_struct *p)
+{
+	__u32 tgid = BPF_CORE_READ(p, tgid);
+
+	/* the last thread: signal->live is zero by now */
+	if (BPF_CORE_READ(p, signal, live.counter) == 0)
+		bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
 

@@ -10,7 +10,7 @@
 enum agent_watch_stat {
 	AGENT_WATCH_EXECS,   /* execs seen */
 	AGENT_WATCH_MATCHED, /* of those, by a process whose new name matched */
-	AGENT_WATCH_FULL,    /* matched, but the targets map had no room */
+	AGENT_WATCH_FULL,    /* matched or forked, but the targets map had no room */
 	AGENT_WATCH_MAX,
 };
 

@@ -122,7 +122,8 @@ static int load(struct agent_fn *f, const struct agent_config *c, int targets_fd
 		return err;
 	}
 	f->skel->rodata->filter_tgid = c->npids || c->nnames;
-	f->skel->rodata->follow_forks = c->nnames > 0;
+	/* with a shared targets map, the agent's exec watcher follows forks for everyone */
+	f->skel->rodata->follow_forks = targets_fd <= 0 && c->nnames > 0;
 	f->skel->rodata->exclude_tgid = getpid();
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_entry, ATTACH_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_return, ATTACH_UPROBE_MULTI);

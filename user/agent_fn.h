@@ -54,7 +54,8 @@ int agent_fn__read(struct agent_fn *f, const struct agent_fn_row **rows, size_t 
 
 struct agent_fn_stats {
 	__u64 functions; /* attached */
-	__u64 untimed; /* calls counted without a time: too deep, unwound past, or begun before attach */
+	/* calls counted without a time: too deep, unwound past, or begun before attach */
+	__u64 untimed;
 	__u64 full; /* calls with no room in the rows map */
 };
 void agent_fn__stats(struct agent_fn *f, struct agent_fn_stats *out);

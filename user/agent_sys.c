@@ -49,7 +49,8 @@ struct agent_sys *agent_sys__new(const struct agent_config *c, int targets_fd)
 		goto fail;
 	}
 	s->skel->rodata->filter_tgid = c->npids || c->nnames;
-	s->skel->rodata->follow_forks = c->nnames > 0;
+	/* with a shared targets map, the agent's exec watcher follows forks for everyone */
+	s->skel->rodata->follow_forks = targets_fd <= 0 && c->nnames > 0;
 	s->skel->rodata->exclude_tgid = getpid();
 	s->skel->rodata->by = SYSC_BY_NAME;
 	s->skel->rodata->filter_nr = true;

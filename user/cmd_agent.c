@@ -470,10 +470,14 @@ static int start_watch(struct agent *ag)
 		return -1;
 	}
 	ag->watch->rodata->npatterns = c->nnames;
+	ag->watch->rodata->follow_forks = c->nnames > 0;
 	for (int i = 0; i < c->nnames; i++)
 		snprintf((char *)ag->watch->rodata->patterns[i], AGENT_PATTERN_LEN, "%s",
 			 c->names[i]);
+	/* with no pid and no name every process is a target: nothing to keep */
 	bpf_program__set_autoload(ag->watch->progs.agent_exec, c->nnames > 0);
+	bpf_program__set_autoload(ag->watch->progs.agent_fork, c->nnames > 0);
+	bpf_program__set_autoload(ag->watch->progs.agent_exit, c->npids || c->nnames);
 	err = agent_watch_bpf__load(ag->watch);
 	if (err) {
 		vigil_err("agent: failed to load the exec watcher: %s (-vv shows libbpf's log)",
@@ -482,7 +486,7 @@ static int start_watch(struct agent *ag)
 	}
 	for (int i = 0; i < c->npids; i++)
 		add_target(ag, c->pids[i]);
-	if (c->nnames) {
+	if (c->npids || c->nnames) {
 		err = agent_watch_bpf__attach(ag->watch);
 		if (err) {
 			vigil_err("agent: failed to attach the exec watcher: %s", strerror(-err));
@@ -547,8 +551,7 @@ static int start_profile(struct agent *ag)
 	struct profile_opts o = {
 		.clock = c->clock,
 		.freq = c->freq,
-		.follow_forks = c->nnames > 0,
-		.add_targets = c->npids || c->nnames,
+		.add_targets = c->npids || c->nnames, /* the exec watcher follows forks */
 		.user = c->user,
 		.kernel = c->kernel,
 		.targets_fd = targets_fd(ag),
