@@ -61,8 +61,8 @@ struct alert_rule {
 	char pattern[ALERT_PATTERN_MAX]; /* SERIES */
 	enum alert_stat stat;
 	enum alert_op op;
-	double threshold; /* in the stat's base unit: ns, a fraction, or per second */
-	double for_s;	  /* DURATION in seconds; 0: fire at the first evaluation */
+	double threshold;    /* in the stat's base unit: ns, a fraction, or per second */
+	double for_s;	     /* DURATION in seconds; 0: fire at the first evaluation */
 	const char *command; /* run at each change, or NULL; not owned */
 };
 

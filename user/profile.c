@@ -739,8 +739,8 @@ static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 {
 	const __u64 *ips = kernel ? d->key.kern : d->key.user;
 	int n = kernel ? d->key.kern_len : d->key.user_len, err;
-	bool in_kernel = d->key.kern_len != PROFILE_NO_STACK &&
-			 !(d->key.flags & PROFILE_F_USER_EXACT);
+	bool in_kernel =
+		d->key.kern_len != PROFILE_NO_STACK && !(d->key.flags & PROFILE_F_USER_EXACT);
 	__u64 *lost = kernel ? p->lost.lost_kern : p->lost.lost_user;
 	const char *user[PROFILE_MAX_DEPTH];
 	bool cut = false;
