@@ -138,8 +138,10 @@ test_short_command_is_named()
 	check_folded "$T/out/p.folded" "$T/err"
 	(($(path_samples "$T/out/p.folded" cpu_ratio "main;work_loop;burn_three") > 0)) ||
 		fail "no stack cpu_ratio;...;main;work_loop;burn_three"
-	! grep '^cpu_ratio;' "$T/out/p.folded" | grep -q '\[unknown\]' ||
-		fail "unnamed frames: $(grep '^cpu_ratio;' "$T/out/p.folded" | grep -m1 '\[unknown\]')"
+	# a sample inside the execve itself has the user stack of the image it
+	# replaces, whose maps are gone by the time they can be read
+	! grep '^cpu_ratio;' "$T/out/p.folded" | grep -v '_sys_execve_\[k\]' | grep -q '\[unknown\]' ||
+		fail "unnamed frames: $(grep '^cpu_ratio;' "$T/out/p.folded" | grep -v '_sys_execve_\[k\]' | grep -m1 '\[unknown\]')"
 }
 
 # A command still running when -d ends is sent SIGTERM, and SIGKILL if it
