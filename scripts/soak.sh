@@ -63,6 +63,9 @@ rc=0
 wait "$agent" || rc=$?
 agent=
 ((rc == 0)) || { echo "soak: the agent exited with status $rc" >&2; exit 1; }
+# statsd writes what it holds when it stops: only then is its file whole
+kill -TERM "$statsd"
+wait "$statsd" || true
 
 mapfile -t rss < <(sed -n -E 's/.*window [0-9T]+Z(-[0-9]+)?: .* RSS ([0-9.]+) MB.*/\2/p' "$out/agent.log")
 n=$(find "$out/windows" -name '*.folded' | wc -l)
