@@ -18,7 +18,6 @@
 #include "hist.bpf.h"
 
 const volatile bool filter_tgid = false;  /* only tgids in the targets map */
-const volatile bool follow_forks = false; /* children of targets become targets */
 const volatile __u32 exclude_tgid = 0;	  /* vigil itself */
 
 /*
@@ -327,30 +326,14 @@ static __always_inline void forget_calls(__u32 tid, bool remove)
 		bpf_map_delete_elem(&threads, &tid);
 }
 
-/* With follow_forks, a process forked by a target is a target too. */
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(agent_fn_fork, struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
-
-	if (follow_forks && ptgid != ctgid && bpf_map_lookup_elem(&targets, &ptgid))
-		bpf_map_update_elem(&targets, &ctgid, &one, BPF_ANY);
-	return 0;
-}
-
 /*
- * Every thread's exit: its calls end. The last of a followed process
- * leaves room for new ones (signal->live is zero by then).
+ * Every thread's exit: its calls end. The targets map is the agent's
+ * exec watcher's to keep (children, processes that exit).
  */
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(agent_fn_exit, struct task_struct *p)
 {
-	__u32 tgid = BPF_CORE_READ(p, tgid);
-
 	forget_calls((__u32)bpf_get_current_pid_tgid(), true);
-	if (follow_forks && BPF_CORE_READ(p, signal, live.counter) == 0)
-		bpf_map_delete_elem(&targets, &tgid);
 	return 0;
 }
 

@@ -122,8 +122,6 @@ static int load(struct agent_fn *f, const struct agent_config *c, int targets_fd
 		return err;
 	}
 	f->skel->rodata->filter_tgid = c->npids || c->nnames;
-	/* with a shared targets map, the agent's exec watcher follows forks for everyone */
-	f->skel->rodata->follow_forks = targets_fd <= 0 && c->nnames > 0;
 	f->skel->rodata->exclude_tgid = getpid();
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_entry, ATTACH_UPROBE_MULTI);
 	bpf_program__set_expected_attach_type(f->skel->progs.agent_fn_return, ATTACH_UPROBE_MULTI);
@@ -220,8 +218,7 @@ static int attach(struct agent_fn *f, const struct agent_config *c)
 
 	if (attach_tp(f, f->skel->progs.agent_fn_switch, "sched_switch") ||
 	    attach_tp(f, f->skel->progs.agent_fn_exit, "sched_process_exit") ||
-	    attach_tp(f, f->skel->progs.agent_fn_exec, "sched_process_exec") ||
-	    (c->nnames && attach_tp(f, f->skel->progs.agent_fn_fork, "sched_process_fork")))
+	    attach_tp(f, f->skel->progs.agent_fn_exec, "sched_process_exec"))
 		return -EINVAL;
 	bt.offsets = calloc(f->ps.n + 1, sizeof(*bt.offsets));
 	bt.cookies = calloc(f->ps.n + 1, sizeof(*bt.cookies));
