@@ -15,7 +15,7 @@ MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -fno-omit-frame-pointer -Wall -Wextra -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT)
-LDLIBS    += -lbpf -lelf -lz -liberty -ldebuginfod -ljson-c -linih -lm -lpthread
+LDLIBS    += -lbpf -lelf -lz -liberty -ldebuginfod -ljson-c -linih -lprotobuf-c -lm -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iinclude -I$(OUT) $(if $(MULTIARCH),-I/usr/include/$(MULTIARCH))
 
@@ -30,7 +30,13 @@ endif
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 LIB_SRCS  := $(filter-out user/main.c,$(wildcard user/*.c))
-LIB_OBJS  := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS))
+# C code protoc-c writes from proto/*.proto: the pprof format's messages (pprof.c).
+PROTOC_C  ?= protoc-c
+PROTOS    := $(wildcard proto/*.proto)
+PROTO_SRCS := $(patsubst proto/%.proto,$(OUT)/%.pb-c.c,$(PROTOS))
+PROTO_HDRS := $(patsubst proto/%.proto,$(OUT)/%.pb-c.h,$(PROTOS))
+PROTO_OBJS := $(patsubst proto/%.proto,$(OUT)/%.pb-c.o,$(PROTOS))
+LIB_OBJS  := $(patsubst user/%.c,$(OUT)/%.o,$(LIB_SRCS)) $(PROTO_OBJS)
 HDRS      := $(wildcard include/*.h user/*.h)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -73,7 +79,18 @@ $(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
 		printf "SYSCALL%d(%s, \"%s\")\n", t == 1 ? 64 : 32, $$3, substr($$2, 6) }' \
 		$(UNISTD) > $@.tmp && mv $@.tmp $@
 
-$(OUT)/%.o: user/%.c $(HDRS) $(SKELS) $(OUT)/syscall_names.h | $(OUT)
+# One protoc-c run writes both files (a pattern rule's targets are made together); they are
+# kept after the build, not removed as intermediates: unit tests include the header too.
+.SECONDARY: $(PROTO_SRCS) $(PROTO_HDRS)
+$(OUT)/%.pb-c.c $(OUT)/%.pb-c.h: proto/%.proto | $(OUT)
+	$(call msg,PROTOC,$@)
+	$(Q)$(PROTOC_C) --c_out=$(OUT) -Iproto $<
+
+$(OUT)/%.pb-c.o: $(OUT)/%.pb-c.c $(OUT)/%.pb-c.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/%.o: user/%.c $(HDRS) $(SKELS) $(OUT)/syscall_names.h $(PROTO_HDRS) | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
@@ -85,7 +102,7 @@ vigil: $(OUT)/main.o $(OUT)/libvigil.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(OUT)/libvigil.a | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libvigil.a $(PROTO_HDRS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser $< $(OUT)/libvigil.a $(LDLIBS) -lcmocka -o $@
 

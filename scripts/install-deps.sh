@@ -13,6 +13,7 @@ packages=(
 	libjson-c-dev                             # JSON summaries
 	libinih-dev                               # the agent's configuration file (INI)
 	libdebuginfod-dev                         # debug files fetched from debuginfod
+	libprotobuf-c-dev protobuf-c-compiler     # pprof output: C code from proto/profile.proto
 	g++ debuginfod                            # test workloads: C++ names, a debuginfod server
 	util-linux                                # setpriv, for the integration tests
 	curl iproute2                             # a loopback-only debuginfod for the tests
