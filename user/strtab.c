@@ -140,6 +140,28 @@ static char *store(struct strtab *t, const char *s, size_t len)
 	return p;
 }
 
+const char *strtab__find_len(const struct strtab *t, const char *s, size_t len)
+{
+	__u32 hash;
+	size_t i;
+
+	if (len > UINT32_MAX)
+		return NULL;
+	hash = (__u32)vigil_hash_bytes(s, len, 0);
+	for (i = hash & (t->cap - 1); t->slots[i].s; i = (i + 1) & (t->cap - 1)) {
+		const struct slot *sl = &t->slots[i];
+
+		if (sl->hash == hash && sl->len == len && !memcmp(sl->s, s, len))
+			return sl->s;
+	}
+	return NULL;
+}
+
+const char *strtab__find(const struct strtab *t, const char *s)
+{
+	return strtab__find_len(t, s, strlen(s));
+}
+
 const char *strtab__intern_len(struct strtab *t, const char *s, size_t len)
 {
 	__u32 hash;

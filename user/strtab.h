@@ -14,6 +14,10 @@ void strtab__free(struct strtab *t);
 const char *strtab__intern_len(struct strtab *t, const char *s, size_t len);
 const char *strtab__intern(struct strtab *t, const char *s);
 
+/* The table's copy of s (of its first len bytes), if it holds one; NULL otherwise. */
+const char *strtab__find_len(const struct strtab *t, const char *s, size_t len);
+const char *strtab__find(const struct strtab *t, const char *s);
+
 /* Number of distinct strings held. */
 size_t strtab__count(const struct strtab *t);
 

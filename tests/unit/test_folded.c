@@ -107,6 +107,13 @@ static void interned_names_share_one_pointer(void **state)
 	assert_ptr_equal(strtab__intern(t, "burn_three"), a);
 	assert_string_equal(a, "burn_three");
 	assert_int_equal(strtab__count(t), 5001);
+	/* find gives the same copy and adds nothing */
+	assert_ptr_equal(strtab__find(t, "burn_three"), a);
+	assert_ptr_equal(strtab__find_len(t, "burn_threeX", 10), a);
+	assert_null(strtab__find(t, "burn_thre"));
+	assert_null(strtab__find(t, "f5000"));
+	assert_non_null(strtab__find(t, "f4999"));
+	assert_int_equal(strtab__count(t), 5001);
 	strtab__free(t);
 }
 
