@@ -65,6 +65,7 @@ struct kranges {
 	const struct kmod *last_mod; /* the previous line's module: lines come module by module */
 	__u64 image_max;	     /* the page size */
 	size_t nr_syms;		     /* named text symbols kept, for -v */
+	__u64 text_start, text_end;  /* the core kernel's text, _text (or _stext) to _etext */
 };
 
 struct ksyms {
@@ -77,6 +78,7 @@ struct ksyms {
 	unsigned long long read_ns;
 	__u64 code_sig; /* code_signature() when the table was read */
 	bool sig_known;
+	__u64 text_start, text_end; /* of the table read; both 0: unknown */
 };
 
 /* ------------------------------------------------------------------------
@@ -404,6 +406,12 @@ static int ksyms_add(struct symtab *t, struct kranges *r, const struct ksym_line
 	__u32 off;
 	int err;
 
+	if (!l->tag_len && is(l->name, l->len, "_text"))
+		r->text_start = l->addr;
+	else if (!l->tag_len && is(l->name, l->len, "_stext") && !r->text_start)
+		r->text_start = l->addr;
+	else if (!l->tag_len && is(l->name, l->len, "_etext"))
+		r->text_end = l->addr;
 	if (!l->tag_len && (is(l->name, l->len, "_etext") || is(l->name, l->len, "_einittext")))
 		return symtab__add(t, l->addr, 0 /* size */, 0 /* bound */, KSYM_END_OF_TEXT,
 				   SYMTAB_NO_NAME);
@@ -505,8 +513,9 @@ static void kernel_say(const char *path, const struct kranges *r)
 	vigil_info(1, "kernel symbols: %zu from %s, %s%s", r->nr_syms, path, bpf, mods);
 }
 
-/* Read the ranges, then kallsyms bounded by them. */
-static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool *hidden)
+/* Read the ranges, then kallsyms bounded by them; text: the core text's [start, end). */
+static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool *hidden,
+		       __u64 text[2])
 {
 	struct kranges r = {};
 	int err;
@@ -516,6 +525,8 @@ static int kernel_read(struct ksyms *k, const char *path, struct symtab *t, bool
 		err = ksyms_read(t, &r, path, hidden);
 	if (!err && !*hidden && !k->loaded)
 		kernel_say(path, &r);
+	text[0] = r.text_start;
+	text[1] = r.text_end;
 	kranges_free(&r);
 	return err;
 }
@@ -574,6 +585,7 @@ static int kernel_load(struct ksyms *k)
 	const char *path = k->kallsyms_path ? k->kallsyms_path : KALLSYMS_PATH;
 	struct symtab *fresh;
 	bool hidden = false;
+	__u64 text[2];
 	int err;
 
 	/* before the read: code loaded during it makes the next miss read again */
@@ -583,11 +595,14 @@ static int kernel_load(struct ksyms *k)
 	fresh = symtab__new();
 	if (!fresh)
 		return -ENOMEM;
-	err = kernel_read(k, path, fresh, &hidden);
+	err = kernel_read(k, path, fresh, &hidden, text);
 	if (!err && !hidden) {
 		symtab__free(k->table);
 		k->table = fresh;
 		k->loaded = true;
+		/* a range that does not make sense is none */
+		k->text_start = text[0] < text[1] ? text[0] : 0;
+		k->text_end = text[0] < text[1] ? text[1] : 0;
 		return 0;
 	}
 	symtab__free(fresh);
@@ -692,6 +707,15 @@ int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 		err = symtab__find(k->table, addr, name);
 	}
 	return err < 0 ? -ENOENT : 0;
+}
+
+int ksyms__core_text(const struct ksyms *k, __u64 *start, __u64 *end)
+{
+	if (!k->text_end)
+		return -ENOENT;
+	*start = k->text_start;
+	*end = k->text_end;
+	return 0;
 }
 
 void ksyms__stats(const struct ksyms *k, struct ksyms_stats *out)

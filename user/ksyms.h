@@ -53,6 +53,13 @@ int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name);
 /* Read the kernel's symbols now, if not read yet, rather than at the first lookup. 0 or -ENOMEM. */
 int ksyms__load(struct ksyms *k);
 
+/*
+ * Where the core kernel's code lies, as the last read of kallsyms says:
+ * [_text, _etext) (_stext when there is no _text). Modules, BPF programs
+ * and init text lie outside it. 0, or -ENOENT when not read or not known.
+ */
+int ksyms__core_text(const struct ksyms *k, __u64 *start, __u64 *end);
+
 /* Counters for tests. */
 struct ksyms_stats {
 	unsigned long reads;	     /* reads of kallsyms (with its ranges), the failed ones too */

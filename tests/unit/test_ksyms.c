@@ -143,6 +143,30 @@ static void test_core_symbols_end_at_the_next_and_at_etext_and_einittext(void **
 	assert_string_equal(name_of(f->k, 0xffffffffc0000000ULL), "[unknown]");
 }
 
+/* The core text's range: _stext (or _text, which wins) to _etext; unknown before a read. */
+static void test_core_text_is_stext_or_text_to_etext(void **state)
+{
+	struct fixture *f = *state;
+	__u64 start = 1, end = 1;
+
+	assert_int_equal(ksyms__core_text(f->k, &start, &end), -ENOENT);
+	use_kallsyms(f, "ffffffff80fff000 T _text\n" CORE);
+	assert_string_equal(name_of(f->k, 0xffffffff81000010ULL), "core_first");
+	assert_int_equal(ksyms__core_text(f->k, &start, &end), 0);
+	assert_true(start == 0xffffffff80fff000ULL);
+	assert_true(end == 0xffffffff81001000ULL);
+}
+
+static void test_core_text_without_etext_is_unknown(void **state)
+{
+	struct fixture *f = *state;
+	__u64 start, end;
+
+	use_kallsyms(f, "ffffffff81000000 T _stext\nffffffff81000000 T core_first\n");
+	assert_string_equal(name_of(f->k, 0xffffffff81000010ULL), "core_first");
+	assert_int_equal(ksyms__core_text(f->k, &start, &end), -ENOENT);
+}
+
 /* ------------------------------------------------------------------------
  * Modules
  * ------------------------------------------------------------------------ */
@@ -296,6 +320,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		FRESH(test_core_symbols_end_at_the_next_and_at_etext_and_einittext),
+		FRESH(test_core_text_is_stext_or_text_to_etext),
+		FRESH(test_core_text_without_etext_is_unknown),
 		FRESH(test_module_function_ends_at_its_module_end),
 		FRESH(test_module_gone_from_proc_modules_names_nothing),
 		FRESH(test_module_symbols_without_modules_file_end_at_the_next_symbol),
