@@ -480,12 +480,23 @@ static int file_off_to_vaddr(const struct elf_syms *es, __u64 file_off, __u64 *v
 
 int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name)
 {
+	return elf_syms__lookup_index(es, file_off, name, NULL);
+}
+
+int elf_syms__lookup_index(const struct elf_syms *es, __u64 file_off, const char **name,
+			   size_t *index)
+{
 	__u64 addr;
 
 	if (!es->syms || file_off_to_vaddr(es, file_off, &addr))
 		return -ENOENT;
 	/* each symbol here has a size or its section's end: none is open-ended (1) */
-	return symtab__find(es->syms, addr, name) < 0 ? -ENOENT : 0;
+	return symtab__find_index(es->syms, addr, name, index) < 0 ? -ENOENT : 0;
+}
+
+size_t elf_syms__size(const struct elf_syms *es)
+{
+	return es->syms ? symtab__size(es->syms) : 0;
 }
 
 /* ------------------------------------------------------------------------

@@ -57,6 +57,14 @@ struct elf_syms *elf_syms__open_image(void *image, size_t size);
 int elf_syms__lookup(const struct elf_syms *es, __u64 file_off, const char **name);
 
 /*
+ * elf_syms__lookup(), and on success the symbol's number in *index (index
+ * may be NULL): below elf_syms__size(), one per symbol of the file.
+ */
+int elf_syms__lookup_index(const struct elf_syms *es, __u64 file_off, const char **name,
+			   size_t *index);
+size_t elf_syms__size(const struct elf_syms *es);
+
+/*
  * Whether the symbols came from a .symtab, the file's own or its debug
  * file's, so they name static functions too; not from .dynsym alone.
  */

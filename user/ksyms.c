@@ -79,6 +79,7 @@ struct ksyms {
 	__u64 code_sig; /* code_signature() when the table was read */
 	bool sig_known;
 	__u64 text_start, text_end; /* of the table read; both 0: unknown */
+	unsigned long generation;   /* tables read and kept */
 };
 
 /* ------------------------------------------------------------------------
@@ -600,6 +601,7 @@ static int kernel_load(struct ksyms *k)
 		symtab__free(k->table);
 		k->table = fresh;
 		k->loaded = true;
+		k->generation++;
 		/* a range that does not make sense is none */
 		k->text_start = text[0] < text[1] ? text[0] : 0;
 		k->text_end = text[0] < text[1] ? text[1] : 0;
@@ -689,6 +691,21 @@ int ksyms__load(struct ksyms *k)
 
 int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 {
+	return ksyms__lookup_index(k, addr, name, NULL);
+}
+
+size_t ksyms__size(const struct ksyms *k)
+{
+	return k->table && !k->unusable ? symtab__size(k->table) : 0;
+}
+
+unsigned long ksyms__generation(const struct ksyms *k)
+{
+	return k->generation;
+}
+
+int ksyms__lookup_index(struct ksyms *k, __u64 addr, const char **name, size_t *index)
+{
 	int err;
 
 	if (!k->loaded) {
@@ -699,12 +716,12 @@ int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name)
 	if (k->unusable)
 		return -ENOENT;
 	/* a miss, or a hit on the last symbol (nothing ends it), may mean the table is stale */
-	err = symtab__find(k->table, addr, name);
+	err = symtab__find_index(k->table, addr, name, index);
 	if (err && now_ns() - k->read_ns >= RETRY_NS && code_changed(k)) {
 		err = kernel_load(k);
 		if (err)
 			return err;
-		err = symtab__find(k->table, addr, name);
+		err = symtab__find_index(k->table, addr, name, index);
 	}
 	return err < 0 ? -ENOENT : 0;
 }

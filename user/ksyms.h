@@ -50,6 +50,16 @@ int ksyms__add_bpf_range(struct ksyms *k, __u64 addr, __u32 len);
  */
 int ksyms__lookup(struct ksyms *k, __u64 addr, const char **name);
 
+/*
+ * ksyms__lookup(), and on success the symbol's number in the table held
+ * now in *index (index may be NULL): below ksyms__size(), one per symbol.
+ * A new read of kallsyms numbers them anew; ksyms__generation() then
+ * changes.
+ */
+int ksyms__lookup_index(struct ksyms *k, __u64 addr, const char **name, size_t *index);
+size_t ksyms__size(const struct ksyms *k);
+unsigned long ksyms__generation(const struct ksyms *k);
+
 /* Read the kernel's symbols now, if not read yet, rather than at the first lookup. 0 or -ENOMEM. */
 int ksyms__load(struct ksyms *k);
 

@@ -270,15 +270,28 @@ void symtab__finish(struct symtab *t)
  * ------------------------------------------------------------------------ */
 
 /* The name of the symbol found: 0, or 1 when it is open-ended; -ENOENT for a marker. */
-static int found(const struct symtab *t, const struct symtab_sym *s, bool last, const char **name)
+static int found(const struct symtab *t, const struct symtab_sym *s, bool last, const char **name,
+		 size_t *index)
 {
 	if (s->name == SYMTAB_NO_NAME)
 		return -ENOENT;
 	*name = t->names + s->name;
+	if (index)
+		*index = s - t->syms;
 	return last && !s->extent;
 }
 
+size_t symtab__size(const struct symtab *t)
+{
+	return t->nr;
+}
+
 int symtab__find(const struct symtab *t, __u64 addr, const char **name)
+{
+	return symtab__find_index(t, addr, name, NULL);
+}
+
+int symtab__find_index(const struct symtab *t, __u64 addr, const char **name, size_t *index)
 {
 	const struct symtab_sym *syms = t->syms, *s;
 	size_t lo = 0, hi = t->nr, i, stop;
@@ -297,13 +310,13 @@ int symtab__find(const struct symtab *t, __u64 addr, const char **name)
 	/* the nearest start covers addr up to the next one when it has no extent */
 	s = &syms[hi - 1];
 	if (!s->extent || addr - s->addr < s->extent)
-		return found(t, s, hi == t->nr, name);
+		return found(t, s, hi == t->nr, name, index);
 	/* an earlier one covers addr only by its extent (an extent of 0 never does) */
 	stop = hi > NESTED_LOOKBACK ? hi - NESTED_LOOKBACK : 0;
 	for (i = hi - 1; i > stop; i--) {
 		s = &syms[i - 1];
 		if (addr - s->addr < s->extent)
-			return found(t, s, false, name);
+			return found(t, s, false, name, index);
 	}
 	return -ENOENT;
 }

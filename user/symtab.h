@@ -70,4 +70,14 @@ void symtab__finish(struct symtab *t);
  */
 int symtab__find(const struct symtab *t, __u64 addr, const char **name);
 
+/*
+ * symtab__find(), and when a symbol is found (0 or 1), its place in the
+ * finished table in *index (index may be NULL): below symtab__size(),
+ * one per symbol, so callers can keep a bit per symbol.
+ */
+int symtab__find_index(const struct symtab *t, __u64 addr, const char **name, size_t *index);
+
+/* The number of symbols of the finished table. */
+size_t symtab__size(const struct symtab *t);
+
 #endif /* VIGIL_SYMTAB_H */
