@@ -606,3 +606,29 @@ int elf_image_build_id(void *image, size_t size, __u8 *id, size_t id_size, size_
 	elf_end(elf);
 	return err;
 }
+
+int elf_notes_build_id(const void *notes, size_t size, __u8 *id, size_t id_size, size_t *len)
+{
+	const __u8 *p = notes;
+	size_t off = 0;
+
+	/* each note: namesz, descsz, type (4 bytes each), then name and desc, 4-byte aligned */
+	while (size - off >= 12) {
+		__u32 hdr[3];
+		size_t name_off = off + 12, desc_off, next;
+
+		memcpy(hdr, p + off, sizeof(hdr));
+		desc_off = name_off + (((size_t)hdr[0] + 3) & ~(size_t)3);
+		next = desc_off + (((size_t)hdr[1] + 3) & ~(size_t)3);
+		if (desc_off > size || next > size || next <= off)
+			break;
+		if (hdr[2] == NT_GNU_BUILD_ID && hdr[0] == sizeof("GNU") &&
+		    !memcmp(p + name_off, "GNU", sizeof("GNU")) && hdr[1]) {
+			*len = hdr[1] < id_size ? hdr[1] : id_size;
+			memcpy(id, p + desc_off, *len);
+			return 0;
+		}
+		off = next;
+	}
+	return -ENOENT;
+}

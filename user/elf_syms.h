@@ -88,4 +88,11 @@ int elf_read_identity(int fd, __u8 *id, size_t size, size_t *len, __u64 *symtab)
 /* elf_read_build_id() for an ELF image in memory (see elf_syms__open_image()). */
 int elf_image_build_id(void *image, size_t size, __u8 *id, size_t id_size, size_t *len);
 
+/*
+ * The build id in size bytes of ELF notes in the host's byte order, 4-byte
+ * aligned, as /sys/kernel/notes holds the kernel's: 0 with up to id_size
+ * bytes copied to id and their number in *len, or -ENOENT.
+ */
+int elf_notes_build_id(const void *notes, size_t size, __u8 *id, size_t id_size, size_t *len);
+
 #endif /* VIGIL_ELF_SYMS_H */

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* symbolizer.c: kernel and user addresses to names, with per-file and per-process caches. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@
 #define UNKNOWN_NAME   "[unknown]"
 #define DELETED_SUFFIX " (deleted)"
 #define VDSO_NAME      "[vdso]"
+#define KERNEL_NAME    "[kernel.kallsyms]" /* the kernel's mapping, as perf and pprof name it */
+#define KERNEL_NOTES   "/sys/kernel/notes" /* the running kernel's ELF notes: its build id */
 #define VDSO_SIZE_MAX  (64 * 1024) /* the vDSO is a page or two; a bigger [vdso] is not read */
 
 #define PROC_BUCKETS   1024 /* per-pid caches; a power of two */
@@ -55,7 +59,9 @@ struct file_entry {
 	struct file_entry *next, *prev;		  /* every entry, for freeing */
 	struct file_entry *idle_next, *idle_prev; /* unreferenced, oldest first */
 	struct elf_syms *syms;
-	unsigned long refs; /* mappings that point here */
+	unsigned long refs;   /* mappings that point here */
+	const char *build_id; /* interned, in hex; NULL: none */
+	__u8 *noted;	      /* a bit per symbol: its origin was kept (note_symbol) */
 };
 
 /* A name for a file_entry: 'b' and its build id, or 'i' and a struct inode_key. */
@@ -86,7 +92,8 @@ struct mapping {
 	enum mapping_kind kind;
 	bool exec;
 	bool deleted;
-	bool resolved; /* file was looked for (it may still be NULL) */
+	bool resolved;	    /* file was looked for (it may still be NULL) */
+	bool offsets_noted; /* it named a frame FILE+0xOFFSET, and note_offsets() kept its file */
 };
 
 /*
@@ -114,6 +121,39 @@ struct proc {
 	bool perfmap_refused; /* said with -v that its map is not trusted */
 };
 
+/*
+ * Where a name came from, kept the first time each file (or the kernel)
+ * produces it, for pprof's mappings (symbolizer__origin). A name is text:
+ * two files may both have a "main" or an "init", and then it names no one
+ * file (ORIGIN_AMBIGUOUS), rather than the first one seen. Kernel names
+ * are kept apart, in the kernel bits. Names FILE+0xOFFSET are not kept one
+ * by one: the FILE is, in the symbolizer's bases (struct origin too, whose
+ * name is the base name, and addr and symbol unused).
+ *
+ * Naming a frame must not get slower for this, so a symbol's name is kept
+ * once per file, the first time the file names a frame after it: a bit per
+ * symbol (file_entry's noted, the symbolizer's knoted) says it was.
+ */
+enum origin_user {
+	ORIGIN_NONE,	  /* no user frame of this name seen */
+	ORIGIN_ONE,	  /* from one file: the fields below */
+	ORIGIN_AMBIGUOUS, /* from two files or more */
+};
+
+#define ORIGIN_KERNEL_CORE  1 /* named in the core kernel's text */
+#define ORIGIN_KERNEL_OTHER 2 /* in a module's, a BPF program's, init text */
+
+struct origin {
+	const char *name; /* interned in the symbolizer's strs: the key; NULL: an empty slot */
+	const char *path; /* as the process mapped it (interned) */
+	const char *build_id;
+	__u64 start, end, pgoff; /* the mapping it was seen in */
+	__u64 addr;		 /* the address named, in that process */
+	__u64 kaddr;		 /* the kernel address named */
+	__u8 user;		 /* enum origin_user */
+	__u8 kernel;		 /* ORIGIN_KERNEL_* bits */
+};
+
 struct symbolizer {
 	struct strtab *strs;
 	const char *unknown;
@@ -134,8 +174,29 @@ struct symbolizer {
 	unsigned long nr_idle;
 	struct debuginfo *debuginfo; /* separate debug files of stripped ones */
 
+	struct origin *origins; /* open addressing by name pointer, linear probing */
+	size_t origins_cap, nr_origins;
+	unsigned int origins_bits; /* origins_cap == 1 << origins_bits */
+	struct origin *bases;	   /* the files that named frames FILE+0xOFFSET */
+	size_t nr_bases, bases_cap;
+	__u64 ktext_start, ktext_end; /* the core kernel's text; ktext_end 0: not known yet */
+	const char *kernel_build_id;
+	bool kernel_build_id_read;
+	__u8 *knoted; /* a bit per kernel symbol of ksyms's table: its origin was kept */
+	unsigned long knoted_generation;
+
 	struct symbolizer_stats stats;
 };
+
+static bool bit_test(const __u8 *bits, size_t i)
+{
+	return bits[i / 8] & (1U << i % 8);
+}
+
+static void bit_set(__u8 *bits, size_t i)
+{
+	bits[i / 8] |= 1U << i % 8;
+}
 
 /* The interned name to show for a symbol: demangled unless asked not to. */
 static const char *symbol_name(struct symbolizer *s, const char *name)
@@ -157,14 +218,24 @@ int symbolizer__load_kernel(struct symbolizer *s)
 	return ksyms__load(s->kernel);
 }
 
+static const char *note_kernel(struct symbolizer *s, const char *name, __u64 addr, size_t index);
+
 const char *symbolizer__kernel(struct symbolizer *s, __u64 addr)
 {
 	const char *name;
-	int err = ksyms__lookup(s->kernel, addr, &name);
+	size_t index;
+	int err = ksyms__lookup_index(s->kernel, addr, &name, &index);
 
 	if (err == -ENOMEM)
 		return NULL;
-	return err ? s->unknown : symbol_name(s, name);
+	if (err)
+		return s->unknown;
+	name = symbol_name(s, name);
+	/* the origin of a symbol is kept once per table read (see struct origin) */
+	if (!name || (s->knoted && s->knoted_generation == ksyms__generation(s->kernel) &&
+		      bit_test(s->knoted, index)))
+		return name;
+	return note_kernel(s, name, addr, index);
 }
 
 /* ------------------------------------------------------------------------
@@ -216,6 +287,7 @@ static void file_evict(struct symbolizer *s, struct file_entry *file)
 	if (file->next)
 		file->next->prev = file->prev;
 	elf_syms__free(file->syms);
+	free(file->noted);
 	free(file);
 	s->stats.files_evicted++;
 }
@@ -344,11 +416,33 @@ static int file_cache_lookup(struct symbolizer *s, int fd, struct file_keys *key
 	return 0;
 }
 
-/* A new entry in the list of files, holding syms (NULL: not ELF); NULL, syms freed, on ENOMEM. */
-static struct file_entry *file_new(struct symbolizer *s, struct elf_syms *syms)
+/* A build id in hex, interned; NULL when out of memory. */
+static const char *build_id_hex(struct symbolizer *s, const __u8 *id, size_t len)
+{
+	char hex[2 * ELF_BUILD_ID_MAX + 1];
+
+	for (size_t i = 0; i < len && i < ELF_BUILD_ID_MAX; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[2 * (len < ELF_BUILD_ID_MAX ? len : ELF_BUILD_ID_MAX)] = '\0';
+	return strtab__intern(s->strs, hex);
+}
+
+/*
+ * A new entry in the list of files, holding syms (NULL: not ELF) of the
+ * build id id (len 0: none); NULL, syms freed, on ENOMEM.
+ */
+static struct file_entry *file_new(struct symbolizer *s, struct elf_syms *syms, const __u8 *id,
+				   size_t len)
 {
 	struct file_entry *file = calloc(1, sizeof(*file));
 
+	if (file && len) {
+		file->build_id = build_id_hex(s, id, len);
+		if (!file->build_id) {
+			free(file);
+			file = NULL;
+		}
+	}
 	if (!file) {
 		elf_syms__free(syms);
 		return NULL;
@@ -374,7 +468,8 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
 
 	if (!syms && errno == ENOMEM)
 		return -ENOMEM;
-	file = file_new(s, syms);
+	file = file_new(s, syms, keys->build_id + 1,
+			keys->build_id_len ? keys->build_id_len - 1 : 0);
 	if (!file)
 		return -ENOMEM;
 	/*
@@ -456,6 +551,282 @@ static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
 }
 
 /* ------------------------------------------------------------------------
+ * Where names came from: files, build ids, mappings (for pprof)
+ * ------------------------------------------------------------------------ */
+
+static size_t origin_index(const struct symbolizer *s, const char *name)
+{
+	return (size_t)(((__u64)(uintptr_t)name * 0x9e3779b97f4a7c15ULL) >> (64 - s->origins_bits));
+}
+
+static struct origin *origin_find(const struct symbolizer *s, const char *name)
+{
+	struct origin *o;
+
+	if (!s->origins_cap)
+		return NULL;
+	for (size_t i = origin_index(s, name); (o = &s->origins[i])->name;
+	     i = (i + 1) & (s->origins_cap - 1)) {
+		if (o->name == name)
+			return o;
+	}
+	return NULL;
+}
+
+static int origins_grow(struct symbolizer *s)
+{
+	struct origin *old = s->origins;
+	size_t old_cap = s->origins_cap;
+	unsigned int bits = old_cap ? s->origins_bits + 1 : 10;
+
+	s->origins = calloc((size_t)1 << bits, sizeof(*s->origins));
+	if (!s->origins) {
+		s->origins = old;
+		return -ENOMEM;
+	}
+	s->origins_bits = bits;
+	s->origins_cap = (size_t)1 << bits;
+	for (size_t i = 0; i < old_cap; i++) {
+		size_t j;
+
+		if (!old[i].name)
+			continue;
+		for (j = origin_index(s, old[i].name); s->origins[j].name;)
+			j = (j + 1) & (s->origins_cap - 1);
+		s->origins[j] = old[i];
+	}
+	free(old);
+	return 0;
+}
+
+/* The entry of name (interned in s->strs), added empty if new; NULL when out of memory. */
+static struct origin *origin_get(struct symbolizer *s, const char *name)
+{
+	struct origin *o = origin_find(s, name);
+	size_t i;
+
+	if (o)
+		return o;
+	if ((s->nr_origins + 1) * 2 > s->origins_cap && origins_grow(s))
+		return NULL;
+	for (i = origin_index(s, name); s->origins[i].name; i = (i + 1) & (s->origins_cap - 1))
+		;
+	o = &s->origins[i];
+	o->name = name;
+	s->nr_origins++;
+	return o;
+}
+
+/* Is mapping m's file the one o was seen in? The same build id, or no build ids and one path. */
+static bool origin_same_file(const struct origin *o, const struct mapping *m)
+{
+	const char *build_id = m->file ? m->file->build_id : NULL;
+
+	if (o->build_id || build_id)
+		return o->build_id == build_id; /* both interned */
+	return o->path == m->path;
+}
+
+/* Keep in o that name was seen at addr in mapping m, or that it names no one file now. */
+static void origin_see(struct origin *o, const struct mapping *m, __u64 addr)
+{
+	if (o->user == ORIGIN_ONE && !origin_same_file(o, m))
+		o->user = ORIGIN_AMBIGUOUS;
+	if (o->user != ORIGIN_NONE)
+		return;
+	o->user = ORIGIN_ONE;
+	o->path = m->path;
+	o->build_id = m->file ? m->file->build_id : NULL;
+	o->start = m->start;
+	o->end = m->end;
+	o->pgoff = m->pgoff;
+	o->addr = addr;
+}
+
+/*
+ * The name to show for symbol raw, number index of m's file, named at
+ * addr; the first time the file names a frame after it, where it came
+ * from is kept. NULL when out of memory.
+ */
+static const char *symbol_of(struct symbolizer *s, const char *raw, struct mapping *m, __u64 addr,
+			     size_t index)
+{
+	const char *name = symbol_name(s, raw);
+	struct file_entry *file = m->file;
+	struct origin *o;
+
+	if (!name || (file->noted && bit_test(file->noted, index)))
+		return name;
+	if (!file->noted) {
+		file->noted = calloc(elf_syms__size(file->syms) / 8 + 1, 1);
+		if (!file->noted)
+			return NULL;
+	}
+	bit_set(file->noted, index);
+	o = origin_get(s, name);
+	if (!o)
+		return NULL;
+	origin_see(o, m, addr);
+	return name;
+}
+
+/* Mapping m names a frame FILE+0xOFFSET, FILE being base: keep the file among the bases. */
+static int note_offsets(struct symbolizer *s, struct mapping *m, const char *base)
+{
+	const char *key = strtab__intern(s->strs, base);
+	struct origin *o = NULL;
+
+	if (!key)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_bases && !o; i++) {
+		if (s->bases[i].name == key)
+			o = &s->bases[i];
+	}
+	if (!o) {
+		if (s->nr_bases == s->bases_cap) {
+			size_t cap = s->bases_cap ? 2 * s->bases_cap : 16;
+			struct origin *bigger = realloc(s->bases, cap * sizeof(*bigger));
+
+			if (!bigger)
+				return -ENOMEM;
+			s->bases = bigger;
+			s->bases_cap = cap;
+		}
+		o = &s->bases[s->nr_bases++];
+		*o = (struct origin){.name = key};
+	}
+	origin_see(o, m, 0);
+	m->offsets_noted = true;
+	return 0;
+}
+
+/* The running kernel's build id, from its notes, read once; NULL: none, or not readable. */
+static int read_kernel_build_id(struct symbolizer *s)
+{
+	__u8 notes[4096], id[ELF_BUILD_ID_MAX];
+	size_t len;
+	ssize_t n = -1;
+	int fd;
+
+	s->kernel_build_id_read = true;
+	fd = open(KERNEL_NOTES, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, notes, sizeof(notes));
+		close(fd);
+	}
+	if (n <= 0 || elf_notes_build_id(notes, n, id, sizeof(id), &len))
+		return 0;
+	s->kernel_build_id = build_id_hex(s, id, len);
+	return s->kernel_build_id ? 0 : -ENOMEM;
+}
+
+/*
+ * Kernel symbol number index, named name at addr, has not been seen since
+ * kallsyms was last read: keep whether it lies in the core kernel's text.
+ */
+static const char *note_kernel(struct symbolizer *s, const char *name, __u64 addr, size_t index)
+{
+	unsigned long generation = ksyms__generation(s->kernel);
+	struct origin *o;
+	__u8 where;
+
+	if (!s->knoted || s->knoted_generation != generation) {
+		free(s->knoted);
+		s->knoted = calloc(ksyms__size(s->kernel) / 8 + 1, 1);
+		if (!s->knoted)
+			return NULL;
+		s->knoted_generation = generation;
+	}
+	bit_set(s->knoted, index);
+	if (!s->ktext_end)
+		ksyms__core_text(s->kernel, &s->ktext_start, &s->ktext_end);
+	where = addr >= s->ktext_start && addr < s->ktext_end ? ORIGIN_KERNEL_CORE
+							      : ORIGIN_KERNEL_OTHER;
+	o = origin_get(s, name);
+	if (!o)
+		return NULL;
+	if (where == ORIGIN_KERNEL_CORE && !o->kernel)
+		o->kaddr = addr;
+	o->kernel |= where;
+	if (where == ORIGIN_KERNEL_CORE && !s->kernel_build_id_read && read_kernel_build_id(s))
+		return NULL;
+	return name;
+}
+
+/* The origin of a name FILE+0xOFFSET from the file kept among the bases. */
+static bool offset_origin(const struct symbolizer *s, const char *name,
+			  struct symbolizer_origin *out)
+{
+	const char *plus = NULL, *key;
+	unsigned long long off;
+	const struct origin *o = NULL;
+	char *end;
+
+	for (const char *p = strstr(name, "+0x"); p; p = strstr(p + 1, "+0x"))
+		plus = p;
+	if (!plus || !isxdigit((unsigned char)plus[3]))
+		return false;
+	errno = 0;
+	off = strtoull(plus + 3, &end, 16);
+	if (*end || errno)
+		return false;
+	key = strtab__find_len(s->strs, name, plus - name);
+	for (size_t i = 0; key && i < s->nr_bases && !o; i++) {
+		if (s->bases[i].name == key)
+			o = &s->bases[i];
+	}
+	if (!o || o->user != ORIGIN_ONE)
+		return false;
+	*out = (struct symbolizer_origin){
+		.path = o->path,
+		.build_id = o->build_id,
+		.start = o->start,
+		.limit = o->end,
+		.offset = o->pgoff,
+	};
+	/* the address of the offset, when it lies in the mapping kept */
+	if (off >= o->pgoff && off - o->pgoff < o->end - o->start)
+		out->addr = o->start + (off - o->pgoff);
+	return true;
+}
+
+bool symbolizer__origin(const struct symbolizer *s, const char *name, bool kernel,
+			struct symbolizer_origin *out)
+{
+	const char *key = strtab__find(s->strs, name);
+	const struct origin *o = key ? origin_find(s, key) : NULL;
+
+	if (kernel) {
+		if (!o || o->kernel != ORIGIN_KERNEL_CORE)
+			return false;
+		*out = (struct symbolizer_origin){
+			.path = KERNEL_NAME,
+			.build_id = s->kernel_build_id,
+			.start = s->ktext_start,
+			.limit = s->ktext_end,
+			.addr = o->kaddr,
+			.kernel = true,
+			.symbol = true,
+		};
+		return true;
+	}
+	if (!o || o->user == ORIGIN_NONE)
+		return offset_origin(s, name, out);
+	if (o->user != ORIGIN_ONE)
+		return false;
+	*out = (struct symbolizer_origin){
+		.path = o->path,
+		.build_id = o->build_id,
+		.start = o->start,
+		.limit = o->end,
+		.offset = o->pgoff,
+		.addr = o->addr,
+		.symbol = true,
+	};
+	return true;
+}
+
+/* ------------------------------------------------------------------------
  * The vDSO, from the process's memory
  * ------------------------------------------------------------------------ */
 
@@ -514,7 +885,7 @@ static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
 		err = -ENOMEM;
 		goto out;
 	}
-	file = file_new(s, syms);
+	file = file_new(s, syms, key + 1, key[0] == 'b' ? len : 0);
 	err = file ? file_cache_add(s, key, 1 + len, file) : -ENOMEM;
 	if (!err)
 		m->file = file_get(s, file);
@@ -528,6 +899,7 @@ static const char *special_name(struct symbolizer *s, __u32 pid, struct mapping 
 {
 	char buf[64];
 	const char *name;
+	size_t index;
 	__u64 off = addr - m->start; /* the vDSO is mapped whole, from its start */
 
 	if (!is_vdso(m))
@@ -536,8 +908,10 @@ static const char *special_name(struct symbolizer *s, __u32 pid, struct mapping 
 		return NULL;
 	if (!m->file || !m->file->syms)
 		return m->path;
-	if (!elf_syms__lookup(m->file->syms, off, &name))
-		return symbol_name(s, name);
+	if (!elf_syms__lookup_index(m->file->syms, off, &name, &index))
+		return symbol_of(s, name, m, addr, index);
+	if (!m->offsets_noted && note_offsets(s, m, m->path))
+		return NULL;
 	snprintf(buf, sizeof(buf), "%s+0x%llx", m->path, (unsigned long long)off);
 	return strtab__intern(s->strs, buf);
 }
@@ -1089,6 +1463,7 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 {
 	char buf[PATH_MAX + 32];
 	const char *name;
+	size_t index;
 	__u64 off;
 
 	if (m->kind == MAPPING_ANON)
@@ -1098,8 +1473,10 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 	if (!m->resolved && resolve_file(s, pid, m))
 		return NULL;
 	off = addr - m->start + m->pgoff;
-	if (m->file && m->file->syms && !elf_syms__lookup(m->file->syms, off, &name))
-		return symbol_name(s, name);
+	if (m->file && m->file->syms && !elf_syms__lookup_index(m->file->syms, off, &name, &index))
+		return symbol_of(s, name, m, addr, index);
+	if (!m->offsets_noted && note_offsets(s, m, m->base))
+		return NULL;
 	snprintf(buf, sizeof(buf), "%s+0x%llx", m->base, (unsigned long long)off);
 	return strtab__intern(s->strs, buf);
 }
@@ -1243,8 +1620,12 @@ void symbolizer__free(struct symbolizer *s)
 	for (file = s->files; file; file = next_file) {
 		next_file = file->next;
 		elf_syms__free(file->syms);
+		free(file->noted);
 		free(file);
 	}
+	free(s->origins);
+	free(s->bases);
+	free(s->knoted);
 	demangler__free(s->demangler);
 	debuginfo__free(s->debuginfo);
 	ksyms__free(s->kernel);

@@ -103,6 +103,33 @@ void symbolizer__sweep(struct symbolizer *s);
 /* Drop what is cached for pid (its mappings); the per-file cache stays. */
 void symbolizer__forget_pid(struct symbolizer *s, __u32 pid);
 
+/*
+ * Where a frame's name came from, for formats that describe the binaries
+ * behind the frames (pprof's mappings). The symbolizer keeps it for every
+ * name it produces, the first time each file (or the kernel) produces it.
+ */
+struct symbolizer_origin {
+	const char *path;     /* the file as the process mapped it, "[vdso]", "[kernel.kallsyms]" */
+	const char *build_id; /* its build id in lowercase hex; NULL: none known */
+	__u64 start, limit;   /* the mapping the name was first seen in: [start, limit) */
+	__u64 offset;	      /* the file offset mapped at start */
+	__u64 addr;	      /* an address inside the function, in that mapping */
+	bool kernel;	      /* the core kernel's code (start, limit: _text, _etext; offset 0) */
+	bool symbol;	      /* a function symbol's name; not FILE+0xOFFSET */
+};
+
+/*
+ * Where the frame name came from: true and *out set (its strings live as
+ * long as s), or false when the symbolizer did not produce that name, or
+ * produced it from two files or more (a "main" of two programs, one file
+ * rebuilt with another build id): a name is matched by its text, so it
+ * then names no one file, rather than a wrong one. With kernel, name is a
+ * kernel function's, without the "_[k]" profiles show after it; only names
+ * of the core kernel's text have an origin (not modules' or BPF programs').
+ */
+bool symbolizer__origin(const struct symbolizer *s, const char *name, bool kernel,
+			struct symbolizer_origin *out);
+
 /* Counters for -v and tests. */
 struct symbolizer_stats {
 	unsigned long files_parsed; /* ELF files whose symbols were read */

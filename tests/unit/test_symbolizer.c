@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <limits.h>
@@ -763,6 +764,231 @@ static void test_hidden_kernel_addresses_warn_once_and_give_unknown(void **state
 	unlink(path);
 }
 
+/* ------------------------------------------------------------------------
+ * Origins: where names came from (pprof's mappings)
+ * ------------------------------------------------------------------------ */
+
+/* The build id of the file at path in hex, as symbolizer__origin gives it. */
+static void build_id_hex_of(const char *path, char *hex, size_t size)
+{
+	__u8 id[ELF_BUILD_ID_MAX];
+	size_t len = 0;
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(elf_read_build_id(fd, id, sizeof(id), &len), 0);
+	close(fd);
+	assert_true(2 * len < size);
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+}
+
+/* The value of a symbol of path's .symtab; fails when absent. */
+static __u64 symtab_value(const char *path, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	__u64 value = 0;
+	bool found = false;
+	GElf_Shdr sh;
+	int fd;
+	Elf *elf = elf_open(path, &fd);
+
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Sym sym;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize && !found; i++) {
+			found = gelf_getsym(data, i, &sym) &&
+				!strcmp(elf_strptr(elf, sh.sh_link, sym.st_name), name);
+			value = sym.st_value;
+		}
+	}
+	elf_close(elf, fd);
+	if (!found)
+		fail_msg("%s has no symbol %s", path, name);
+	return value;
+}
+
+/* Where in this process a fixture's .symtab symbol lies, from its load base. */
+static __u64 fixture_local(void *h, const char *exported, const char *path, const char *name)
+{
+	Dl_info info;
+
+	assert_int_not_equal(dladdr(fixture_sym(h, exported), &info), 0);
+	return ADDR(info.dli_fbase) + symtab_value(path, name);
+}
+
+static void test_origin_of_a_symbol_is_its_file_build_id_and_first_mapping(void **state)
+{
+	struct symbolizer *s = *state;
+	__u64 addr = ADDR(pie_static_work) + 4;
+	char exe[PATH_MAX], build_id[2 * ELF_BUILD_ID_MAX + 1] = "";
+	struct symbolizer_origin o;
+	struct self_map m;
+	ssize_t n;
+
+	expect_user(s, getpid(), addr, false, "pie_static_work");
+	/* the name's text is the key, not the symbolizer's pointer */
+	snprintf(exe, sizeof(exe), "%s", "pie_static_work");
+	assert_true(symbolizer__origin(s, exe, false, &o));
+	self_mapping(addr, &m);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	assert_true(n > 0);
+	exe[n] = '\0';
+	assert_string_equal(o.path, exe);
+	assert_string_equal(o.path, m.path);
+	build_id_hex_of(exe, build_id, sizeof(build_id));
+	assert_non_null(o.build_id);
+	assert_string_equal(o.build_id, build_id);
+	assert_true(o.start == m.start);
+	assert_true(o.limit == m.end);
+	assert_true(o.offset == m.pgoff);
+	assert_true(o.addr == addr);
+	assert_true(o.symbol);
+	assert_false(o.kernel);
+	/* a return address is looked up a byte before: that is the address kept */
+	expect_user(s, getpid(), ADDR(pie_static_work) + 9, true, "pie_static_work");
+	assert_true(symbolizer__origin(s, "pie_static_work", false, &o));
+	assert_true(o.addr == addr);
+
+	assert_false(symbolizer__origin(s, "pie_static_work", true, &o)); /* no kernel name */
+	assert_false(symbolizer__origin(s, "never_named_here", false, &o));
+	assert_false(symbolizer__origin(s, "[unknown]", false, &o));
+}
+
+/* Copies with one build id are one file; two files with other build ids make a name no one's. */
+static void test_origin_of_a_name_two_files_share_is_none(void **state)
+{
+	struct symbolizer *s = *state;
+	void *plain = load_fixture(FIXTURES "libfix_plain.so");
+	void *copy = load_fixture(FIXTURES "libfix_plain_copy.so");
+	void *lld = load_fixture(FIXTURES "libfix_lld.so");
+	char build_id[2 * ELF_BUILD_ID_MAX + 1] = "";
+	struct symbolizer_origin o;
+	__u64 plain_dummy, lld_dummy;
+
+	expect_user(s, getpid(), ADDR(fixture_sym(plain, "fix_plain_exported")), false,
+		    "fix_plain_exported");
+	expect_user(s, getpid(), ADDR(fixture_sym(copy, "fix_plain_exported")), false,
+		    "fix_plain_exported");
+	assert_true(symbolizer__origin(s, "fix_plain_exported", false, &o));
+	assert_non_null(strstr(o.path, "/libfix_plain.so"));
+	build_id_hex_of(FIXTURES "libfix_plain.so", build_id, sizeof(build_id));
+	assert_string_equal(o.build_id, build_id);
+	assert_true(o.addr == ADDR(fixture_sym(plain, "fix_plain_exported")));
+
+	/* frame_dummy: in every library gcc links, here in two with other build ids */
+	plain_dummy = fixture_local(plain, "fix_plain_exported", FIXTURES "libfix_plain.so",
+				    "frame_dummy");
+	lld_dummy = fixture_local(lld, "fix_lld_exported", FIXTURES "libfix_lld.so", "frame_dummy");
+	expect_user(s, getpid(), plain_dummy + 1, false, "frame_dummy");
+	assert_true(symbolizer__origin(s, "frame_dummy", false, &o));
+	assert_non_null(strstr(o.path, "/libfix_plain.so"));
+	expect_user(s, getpid(), lld_dummy + 1, false, "frame_dummy");
+	assert_false(symbolizer__origin(s, "frame_dummy", false, &o));
+	/* and stays so */
+	expect_user(s, getpid(), plain_dummy + 1, false, "frame_dummy");
+	assert_false(symbolizer__origin(s, "frame_dummy", false, &o));
+	assert_true(symbolizer__origin(s, "fix_plain_exported", false, &o));
+	dlclose(lld);
+	dlclose(copy);
+	dlclose(plain);
+}
+
+/* FILE+0xOFFSET names have the file's origin, and the address of the offset. */
+static void test_origin_of_a_file_offset_name_is_its_file(void **state)
+{
+	struct symbolizer *s = *state;
+	void *h = load_fixture(FIXTURES "libfix_stripped.so");
+	char build_id[2 * ELF_BUILD_ID_MAX + 1] = "", name[PATH_MAX];
+	struct symbolizer_origin o;
+	struct self_map m;
+	__u64 hidden = fixture_getter(h, "fix_stripped_hidden_addr");
+
+	file_offset_name(hidden, "libfix_stripped.so", name, sizeof(name));
+	assert_false(symbolizer__origin(s, name, false, &o));
+	expect_user(s, getpid(), hidden, false, name);
+	assert_true(symbolizer__origin(s, name, false, &o));
+	self_mapping(hidden, &m);
+	assert_string_equal(o.path, m.path);
+	build_id_hex_of(FIXTURES "libfix_stripped.so", build_id, sizeof(build_id));
+	assert_string_equal(o.build_id, build_id);
+	assert_true(o.start == m.start && o.limit == m.end && o.offset == m.pgoff);
+	assert_true(o.addr == hidden);
+	assert_false(o.symbol);
+	/* an offset outside the mapping kept: the file, but no address */
+	assert_true(symbolizer__origin(s, "libfix_stripped.so+0x0", false, &o));
+	assert_true(o.addr == 0 || m.pgoff == 0);
+	assert_false(symbolizer__origin(s, "libfix_stripped.so+0x", false, &o));
+	assert_false(symbolizer__origin(s, "libfix_stripped.so+0x12zz", false, &o));
+	assert_false(symbolizer__origin(s, "libnothing.so+0x10", false, &o));
+	dlclose(h);
+}
+
+static void test_origin_of_kernel_names_is_the_core_kernel_only(void **state)
+{
+	struct symbolizer *s = *state;
+	char *path = write_temp_file("ffffffff81000000 T _text\n"
+				     "ffffffff81000000 T _stext\n"
+				     "ffffffff81000100 T core_fn\n"
+				     "ffffffff81000300 T _etext\n"
+				     "ffffffffa0000000 t mod_fn\t[ext4]\n"
+				     "ffffffffa0000100 t core_fn\t[ext4]\n");
+	struct symbolizer_origin o;
+	bool notes = access("/sys/kernel/notes", R_OK) == 0;
+
+	assert_int_equal(symbolizer__set_kallsyms(s, path), 0);
+	assert_string_equal(symbolizer__kernel(s, 0xffffffff81000110ULL), "core_fn");
+	assert_true(symbolizer__origin(s, "core_fn", true, &o));
+	assert_string_equal(o.path, "[kernel.kallsyms]");
+	assert_true(o.start == 0xffffffff81000000ULL && o.limit == 0xffffffff81000300ULL);
+	assert_true(o.offset == 0);
+	assert_true(o.addr == 0xffffffff81000110ULL);
+	assert_true(o.kernel && o.symbol);
+	if (notes) {
+		assert_non_null(o.build_id);
+		assert_true(strlen(o.build_id) >= 32);
+		assert_int_equal(strspn(o.build_id, "0123456789abcdef"), strlen(o.build_id));
+	}
+	assert_false(symbolizer__origin(s, "core_fn", false, &o)); /* no user frame had it */
+	/* a module's function is not the kernel image's */
+	assert_string_equal(symbolizer__kernel(s, 0xffffffffa0000010ULL), "mod_fn");
+	assert_false(symbolizer__origin(s, "mod_fn", true, &o));
+	/* a name in both is neither's */
+	assert_string_equal(symbolizer__kernel(s, 0xffffffffa0000110ULL), "core_fn");
+	assert_false(symbolizer__origin(s, "core_fn", true, &o));
+	unlink(path);
+}
+
+/* The build id note among others, as /sys/kernel/notes lays them out. */
+static void test_build_id_is_found_among_raw_notes(void **state)
+{
+	__u8 buf[128] = {}, id[ELF_BUILD_ID_MAX];
+	__u32 hdr[3];
+	size_t off = 0, len = 0;
+
+	(void)state;
+	hdr[0] = 6, hdr[1] = 4, hdr[2] = 0x101; /* "Linux", 4 bytes of desc */
+	memcpy(buf, hdr, 12);
+	memcpy(buf + 12, "Linux", 6);
+	off = 12 + 8 + 4;
+	hdr[0] = 4, hdr[1] = 20, hdr[2] = 3; /* NT_GNU_BUILD_ID */
+	memcpy(buf + off, hdr, 12);
+	memcpy(buf + off + 12, "GNU", 4);
+	for (int i = 0; i < 20; i++)
+		buf[off + 16 + i] = 0xa0 + i;
+	assert_int_equal(elf_notes_build_id(buf, off + 36, id, sizeof(id), &len), 0);
+	assert_int_equal(len, 20);
+	assert_int_equal(id[0], 0xa0);
+	assert_int_equal(id[19], 0xa0 + 19);
+	/* cut short: no note found, nothing read past the end */
+	assert_int_equal(elf_notes_build_id(buf, off + 30, id, sizeof(id), &len), -ENOENT);
+	assert_int_equal(elf_notes_build_id(buf, 5, id, sizeof(id), &len), -ENOENT);
+}
+
 /* Every test gets a fresh symbolizer, so its counters start at zero. */
 #define FRESH(test) cmocka_unit_test_setup_teardown(test, setup, teardown)
 
@@ -791,6 +1017,11 @@ int main(void)
 		FRESH(test_kernel_address_of_schedule_is_named_or_unknown_when_hidden),
 		FRESH(test_kernel_lookup_sorts_strips_modules_skips_bounds_and_etext),
 		cmocka_unit_test(test_hidden_kernel_addresses_warn_once_and_give_unknown),
+		FRESH(test_origin_of_a_symbol_is_its_file_build_id_and_first_mapping),
+		FRESH(test_origin_of_a_name_two_files_share_is_none),
+		FRESH(test_origin_of_a_file_offset_name_is_its_file),
+		FRESH(test_origin_of_kernel_names_is_the_core_kernel_only),
+		cmocka_unit_test(test_build_id_is_found_among_raw_notes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
