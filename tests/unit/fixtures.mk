@@ -56,6 +56,7 @@ $(FIXTURE_DIR):
 $(OUT)/tests/test_symbolizer: $(SYMBOLIZER_FIXTURES)
 UNIT_EXTRA += $(SYMBOLIZER_FIXTURES)
 $(OUT)/tests/test_asm_symbols: $(FIXTURE_DIR)/libfix_asm.so
+$(OUT)/tests/test_pprof: $(FIXTURE_DIR)/libfix_stripped.so
 UNIT_EXTRA += $(FIXTURE_DIR)/libfix_asm.so
 
 # ------------------------------------------------------------------------
