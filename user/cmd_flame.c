@@ -370,8 +370,9 @@ static int run(struct flame_args *a)
 
 		err = sink__write(out.f, a->format, sets[0], &m);
 	}
-	if (err == -ENOMEM) {
-		vigil_err("%s: out of memory", a->cmd);
+	if (err && err != -EIO) {
+		vigil_err("%s: cannot write the %s: %s", a->cmd, sink__format_name(a->format),
+			  strerror(-err));
 		goto done;
 	}
 	/* a write error shows in the stream; commit names the file */

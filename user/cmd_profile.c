@@ -590,8 +590,9 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	/* A write error shows in the stream; commit reports it with the file's name. */
 	if (!offcpu || a->format != SINK_PPROF)
 		err = sink__write(out->f, a->format, set, &m);
-	if (err == -ENOMEM) {
-		vigil_err("profile: out of memory");
+	if (err && err != -EIO) {
+		vigil_err("profile: cannot write the %s profile: %s", sink__format_name(a->format),
+			  strerror(-err));
 		return err;
 	}
 	err = outfile__commit(out);
