@@ -508,6 +508,7 @@ static void put_header(struct draw *dr, const char *mode)
 	      "text { font-family: Verdana, 'DejaVu Sans', sans-serif; font-size: 12px; "
 	      "fill: #000; }\n"
 	      ".f text { pointer-events: none; }\n"
+	      ".f rect { stroke: rgba(0, 0, 0, 0.15); stroke-width: 0.5; }\n"
 	      ".f:hover rect { stroke: #000; stroke-width: 0.5; cursor: pointer; }\n"
 	      ".hide { display: none; }\n"
 	      ".parent rect { opacity: 0.5; }\n"
@@ -530,10 +531,11 @@ static void put_header(struct draw *dr, const char *mode)
 	}
 	if (dr->diff) {
 		fprintf(f, "<text class=\"subtitle\" x=\"%u\" y=\"58\">", dr->width / 2);
-		fprintf(f, "before %.6g %s, after %.0f; red grew, blue shrank", dr->t->n[0].b,
+		fprintf(f, "before %.0f %s, after %.0f; red grew, blue shrank", dr->t->n[0].b,
 			dr->unit, dr->total);
 		if (dr->gone > 0)
-			fprintf(f, "; %.6g of before in stacks that after does not have", dr->gone);
+			fprintf(f, "; %.0f %s of before in stacks after does not have", dr->gone,
+				dr->unit);
 		fputs("</text>\n", f);
 	}
 	fprintf(f,
