@@ -324,7 +324,8 @@ static void kinds_of(const struct profile_meta *m, struct kinds *k)
 		return;
 	}
 	k->mult[0] = !strcmp(unit, "us") ? 1000 : 1;
-	k->type[0] = !strcmp(clock, "off") ? "off_cpu" : !strcmp(clock, "wall") ? "wall" : "time";
+	/* time on the CPU clock (a converted profile) is CPU time */
+	k->type[0] = !strcmp(clock, "off") ? "off_cpu" : !strcmp(clock, "wall") ? "wall" : "cpu";
 	k->unit[0] = "nanoseconds";
 	k->dflt = k->type[0];
 	if (!strcmp(clock, "wall") && m->freq) {

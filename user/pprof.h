@@ -12,8 +12,9 @@
  *
  * Sample types by the values' unit: samples (on-CPU) give samples/count
  * and cpu/nanoseconds (a sample being 1/freq s), with period cpu/nanoseconds
- * 1e9/freq; us or ns give off_cpu/nanoseconds (clock "off") or
- * wall/nanoseconds (clock "wall"), in nanoseconds. With a symbolizer,
+ * 1e9/freq; us or ns give off_cpu/nanoseconds (clock "off"),
+ * wall/nanoseconds (clock "wall", with period 1e9/freq) or cpu/nanoseconds,
+ * in nanoseconds. With a symbolizer,
  * frames it named have the Mapping of their file (path, build id, the
  * range it was mapped at) and an address in it; kernel frames (suffixed
  * "_[k]") map to [kernel.kallsyms]. Names two files produced, names from

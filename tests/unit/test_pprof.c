@@ -377,6 +377,25 @@ static void wall_nanoseconds_stay_and_have_a_period(void **state)
 	stack_set__free(set);
 }
 
+/* Microseconds of the CPU clock (a converted folded file) are CPU time. */
+static void cpu_microseconds_are_cpu_nanoseconds(void **state)
+{
+	struct stack_set *set = stack_set__new();
+	struct profile_meta m = {.clock = "cpu", .unit = "us", .freq = 99};
+	Profile *p;
+
+	(void)state;
+	add(set, "a;b", 12);
+	p = round_trip(set, &m);
+	expect_well_formed(p);
+	assert_int_equal(p->n_sample_type, 1);
+	expect_type(p, p->sample_type[0], "cpu", "nanoseconds");
+	assert_null(p->period_type);
+	assert_int_equal(sample_of(p, "a;b")->value[0], 12000);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	stack_set__free(set);
+}
+
 static void samples_without_a_rate_are_counts_only(void **state)
 {
 	struct stack_set *set = stack_set__new();
@@ -619,6 +638,7 @@ int main(void)
 		cmocka_unit_test(on_cpu_samples_are_counts_and_cpu_nanoseconds),
 		cmocka_unit_test(off_cpu_microseconds_become_nanoseconds),
 		cmocka_unit_test(wall_nanoseconds_stay_and_have_a_period),
+		cmocka_unit_test(cpu_microseconds_are_cpu_nanoseconds),
 		cmocka_unit_test(samples_without_a_rate_are_counts_only),
 		cmocka_unit_test(every_frame_is_kept_and_names_share_functions),
 		cmocka_unit_test(an_empty_profile_is_still_one),
