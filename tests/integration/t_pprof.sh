@@ -34,13 +34,13 @@ pprof_folded()
 	LC_ALL=C sort "$2.unsorted" >"$2"
 }
 
-# pq JSON FILTER [JQ ARGS...]: jq -r FILTER on a dump, every line; jq failing fails the test.
+# pq JSON [JQ ARGS...] FILTER: jq -r FILTER on a dump, every line; jq failing fails the test.
 pq()
 {
-	local file=$1 filter=$2
+	local file=$1 filter=${*: -1}
 
-	shift 2
-	jq -r "$@" "$filter" "$file" 2>"$T/jq.err" ||
+	shift
+	jq -r "${@:1:$#-1}" "$filter" "$file" 2>"$T/jq.err" ||
 		fail "jq $filter: $(first_line "$T/jq.err"); dump: $(head -c 300 "$file")"
 }
 
@@ -221,7 +221,7 @@ test_pprof_live_profile_maps_frames_to_the_workload()
 		fail "the root frame cpu_ratio has a mapping"
 
 	# when, for how long, and what
-	in_range "$(pq "$j" '.time_nanos / 1e9 | floor')" "$((before - 1))" "$((after + 1))" ||
+	in_range "$(pq "$j" '(.time_nanos | tonumber) / 1e9 | floor')" "$((before - 1))" "$((after + 1))" ||
 		fail "time_nanos $(pq "$j" .time_nanos) is not between the run's $before and $after s"
 	in_range "$(pq "$j" '.duration_nanos / 1e9')" 1.5 3 ||
 		fail "duration_nanos $(pq "$j" .duration_nanos) for -d 2"

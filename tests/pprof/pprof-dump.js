@@ -12,7 +12,7 @@
 // stack (function names outermost first, joined by ';', as folded stacks
 // are written) and values; mappings with file, build_id, start, limit,
 // offset (hex) and has_functions; locations with name, mapping_id and
-// address (hex). --folded prints "STACK VALUE" lines instead, VALUE being
+// address (hex); time_nanos is a string. --folded prints "STACK VALUE" lines instead, VALUE being
 // the first sample value. Numbers past 2^53 are printed as strings.
 //
 // pprof-format is looked for from $PPROF_FORMAT_DIR, then from tests/js
@@ -150,7 +150,7 @@ function main() {
 		default_sample_type: str(p.defaultSampleType, 'default_sample_type'),
 		period_type: vt(p.periodType),
 		period: num(p.period),
-		time_nanos: num(p.timeNanos),
+		time_nanos: BigInt(p.timeNanos).toString(), // past 2^53 since 1970-04
 		duration_nanos: num(p.durationNanos),
 		comments: p.comment.map((c) => str(c, 'comment')),
 		samples,
