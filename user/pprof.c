@@ -514,13 +514,14 @@ static int value_type(struct writer *w, ValueType *vt, const char *type, const c
 
 int pprof__write(FILE *f, struct stack_set *set, const struct profile_meta *m)
 {
+	static const struct profile_meta unknown = {.unit = "samples"};
 	struct stack **sorted = stack_set__sorted(set);
 	ValueType types[2], ptype, *type_ptrs[2];
 	Function **fn_ptrs = NULL;
 	Location **loc_ptrs = NULL;
 	Mapping **map_ptrs = NULL;
 	struct samples samples = {};
-	struct writer w = {.m = m};
+	struct writer w = {};
 	char comment_text[1024];
 	long long comment, dflt;
 	int64_t comments[1];
@@ -528,6 +529,9 @@ int pprof__write(FILE *f, struct stack_set *set, const struct profile_meta *m)
 	Profile p;
 	int err = -ENOMEM;
 
+	if (!m)
+		m = &unknown;
+	w.m = m;
 	perftools__profiles__profile__init(&p);
 	w.strs = strtab__new();
 	if (!sorted || !w.strs || str_index(&w, "") != 0)

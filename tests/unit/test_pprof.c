@@ -412,6 +412,13 @@ static void samples_without_a_rate_are_counts_only(void **state)
 	assert_string_equal(str(p, p->default_sample_type), "samples");
 	assert_int_equal(sample_of(p, "a;b")->value[0], 5);
 	perftools__profiles__profile__free_unpacked(p, NULL);
+	/* nothing known at all is the same */
+	p = round_trip(set, NULL);
+	expect_well_formed(p);
+	assert_int_equal(p->n_sample_type, 1);
+	expect_type(p, p->sample_type[0], "samples", "count");
+	assert_int_equal(sample_of(p, "a;b")->value[0], 5);
+	perftools__profiles__profile__free_unpacked(p, NULL);
 	stack_set__free(set);
 }
 
