@@ -28,7 +28,7 @@
 struct stack_set;
 struct profile_meta;
 
-/* Write set to f as gzip-compressed pprof; m NULL: samples, nothing else known. 0, -ENOMEM, -EIO. */
+/* Write set to f as gzip-compressed pprof (m NULL: samples, nothing known). 0, -ENOMEM, -EIO. */
 int pprof__write(FILE *f, struct stack_set *set, const struct profile_meta *m);
 
 #endif /* VIGIL_PPROF_H */
