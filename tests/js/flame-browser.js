@@ -342,7 +342,7 @@ async function run(opts, browserBox)
 	// ---- (f) load
 	const size = fs.statSync(opts.svg).size;
 	const t0 = process.hrtime.bigint();
-	await page.goto(fileUrl, { waitUntil: 'load', timeout: 60000 });
+	await page.goto(fileUrl, { waitUntil: 'load', timeout: 0 }); // the run's own timeout bounds it
 	const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
 	const nav = await page.evaluate(() => {
 		const n = performance.getEntriesByType('navigation')[0];
