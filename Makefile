@@ -73,6 +73,15 @@ $(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
 		printf "SYSCALL%d(%s, \"%s\")\n", t == 1 ? 64 : 32, $$3, substr($$2, 6) }' \
 		$(UNISTD) > $@.tmp && mv $@.tmp $@
 
+# The flame graph's script, as a C string for flame.c to embed in each SVG.
+$(OUT)/flame_js.h: user/flame.js | $(OUT)
+	$(call msg,GEN,$@)
+	$(Q)awk 'BEGIN { print "static const char flame_js[] =" } \
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
+		END { print "\t;" }' $< > $@.tmp && mv $@.tmp $@
+
+$(OUT)/flame.o: $(OUT)/flame_js.h
+
 $(OUT)/%.o: user/%.c $(HDRS) $(SKELS) $(OUT)/syscall_names.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# demo.sh: profile the whole machine while a bundled CPU workload runs; keep the profile and a summary.
+# demo.sh: profile the whole machine while a bundled CPU workload runs; keep the profile, its flame
+# graph and a summary.
 # Usage: scripts/demo.sh [OUTPUT_DIR]   (run as root from the project root, after make)
 set -euo pipefail
 
@@ -16,8 +17,11 @@ echo "demo: profiling the whole machine for $seconds s at 99 Hz while demo_work 
 ./vigil profile -d "$seconds" -o "$out/profile.folded" --summary "$out/summary.txt"
 wait "$work"
 trap - EXIT
+# the same profile drawn: open profile.svg in a browser (hover, click to zoom, Search)
+./vigil flamegraph "$out/profile.folded" -o "$out/profile.svg" --title "CPU flame graph: make demo" \
+	--subtitle "whole system, cpu-clock at 99 Hz, $seconds s, while demo_work ran"
 
 echo
 cat "$out/summary.txt"
 echo
-echo "demo: folded profile and summary are in $(cd "$out" && pwd)"
+echo "demo: folded profile, flame graph (profile.svg) and summary are in $(cd "$out" && pwd)"

@@ -167,6 +167,24 @@ static const char *next_item(const char **s, char *buf, size_t len)
 	return buf;
 }
 
+/* formats = svg, pprof: what is written beside each window's .folded ("folded" allowed too). */
+static int set_formats(struct agent_config *c, const char *value, const char *where)
+{
+	const char *s = value, *item;
+	char buf[32];
+
+	c->svg = c->pprof = false;
+	while ((item = next_item(&s, buf, sizeof(buf)))) {
+		if (!strcmp(item, "svg"))
+			c->svg = true;
+		else if (!strcmp(item, "pprof"))
+			c->pprof = true;
+		else if (strcmp(item, "folded"))
+			return bad(where, "formats '%s': expected folded, svg or pprof", item);
+	}
+	return 0;
+}
+
 static int set_pids(struct agent_config *c, const char *value, const char *where, bool append)
 {
 	char item[64];
@@ -290,7 +308,7 @@ static const char *const section_names[] = {"agent",	"target", "profile", "stats
 					    "syscalls", "probe",  "rule"};
 
 static const char *const section_keys[] = {
-	"output, window, keep_windows, keep_mb, interval, syslog",
+	"output, window, keep_windows, keep_mb, interval, syslog, formats",
 	"pid, name",
 	"enabled, clock, freq, stacks",
 	"enabled, host, port, prefix, max_packet",
@@ -491,6 +509,8 @@ static int set_from(struct agent_config *c, const char *section, const char *key
 			return set_ulong(&c->interval_s, value, 1, 3600, where, key);
 		if (!strcmp(key, "syslog"))
 			return set_bool(&c->syslog, value, where, key);
+		if (!strcmp(key, "formats"))
+			return set_formats(c, value, where);
 		break;
 	case SEC_TARGET:
 		if (!strcmp(key, "pid"))

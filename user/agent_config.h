@@ -3,7 +3,7 @@
  * agent_config.h: what "vigil agent" runs, from an INI file (parsed by
  * inih) and the command line, which sets the same keys and wins.
  *
- *     [agent]          output, window, keep_windows, keep_mb, interval, syslog
+ *     [agent]          output, window, keep_windows, keep_mb, interval, syslog, formats
  *     [target]         pid, name
  *     [profile]        enabled, clock, freq, stacks
  *     [statsd]         enabled, host, port, prefix, max_packet
@@ -61,6 +61,7 @@ struct agent_config {
 	unsigned long keep_mb;	    /* and at most this many MB of them (0: no limit) */
 	unsigned long interval_s;   /* statsd flushes, rule evaluations, own-cost readings */
 	bool syslog;		    /* alerts and errors to syslog too */
+	bool svg, pprof;	    /* formats: WINDOW.svg, WINDOW.pb.gz beside each .folded */
 	/* [target]: no pid and no name means the whole machine */
 	int pids[AGENT_MAX_PIDS];
 	int npids;

@@ -42,6 +42,7 @@
 #include "folded.h"
 #include "hist.h"
 #include "profile.h"
+#include "sink.h"
 #include "stacks.h"
 #include "statsd.h"
 #include "symbolizer.h"
@@ -114,6 +115,8 @@ static void usage(FILE *f)
 		"      --keep-windows N    agent.keep_windows: the newest N windows (1440)\n"
 		"      --keep-mb MB        agent.keep_mb: at most MB of them (256; 0: no limit)\n"
 		"      --no-syslog         agent.syslog = no: alerts on stderr only\n"
+		"      --format LIST       agent.formats: svg, pprof or both, written beside\n"
+		"                          each window's .folded (a flame graph, pprof)\n"
 		"  -p, --pid PID[,PID...]  target.pid: these processes (default: every one)\n"
 		"      --name GLOB         target.name: processes whose name or executable\n"
 		"                          matches ('*', '?'), from their exec on\n"
@@ -195,6 +198,7 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 		OPT_WINDOW = 256,
 		OPT_INTERVAL,
 		OPT_KEEP_WINDOWS,
+		OPT_FORMATS,
 		OPT_KEEP_MB,
 		OPT_NO_SYSLOG,
 		OPT_NAME,
@@ -213,6 +217,7 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 		{"window", required_argument, NULL, OPT_WINDOW},
 		{"interval", required_argument, NULL, OPT_INTERVAL},
 		{"keep-windows", required_argument, NULL, OPT_KEEP_WINDOWS},
+		{"format", required_argument, NULL, OPT_FORMATS},
 		{"keep-mb", required_argument, NULL, OPT_KEEP_MB},
 		{"no-syslog", no_argument, NULL, OPT_NO_SYSLOG},
 		{"pid", required_argument, NULL, 'p'},
@@ -255,6 +260,9 @@ static int parse_args(int argc, char **argv, struct agent *ag)
 			break;
 		case OPT_KEEP_WINDOWS:
 			err = cli_add(ag, "agent", "keep_windows", optarg, "--keep-windows");
+			break;
+		case OPT_FORMATS:
+			err = cli_add(ag, "agent", "formats", optarg, "--format");
 			break;
 		case OPT_KEEP_MB:
 			err = cli_add(ag, "agent", "keep_mb", optarg, "--keep-mb");
@@ -735,6 +743,35 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+
+/* The files written beside a window's .folded, removed with it. */
+static const char *const siblings[] = {".json", ".svg", ".pb.gz"};
+
+/* DIR/NAME with NAME's ".folded" replaced by suffix. */
+static void window_sibling(char *buf, size_t len, const char *dir, const char *name,
+			   const char *suffix)
+{
+	snprintf(buf, len, "%s/%.*s%s", dir, (int)(strlen(name) - strlen(".folded")), name,
+		 suffix);
+}
+
+/* What the agent profiles, for a flame graph's subtitle. */
+static void describe_targets(const struct agent_config *c, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	if (!c->npids && !c->nnames) {
+		snprintf(buf, len, "whole system");
+		return;
+	}
+	buf[0] = '\0';
+	for (int i = 0; i < c->npids && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%d", i ? "," : "pid ", c->pids[i]);
+	for (int i = 0; i < c->nnames && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? "," : n ? "; named " : "named ",
+			      c->names[i]);
+}
+
 /* Keep the newest keep_windows windows and at most keep_mb MB of them; the newest always. */
 static void retain(struct agent *ag)
 {
@@ -772,6 +809,11 @@ static void retain(struct agent *ag)
 		snprintf(path, sizeof(path), "%s/%s", c->output, names[i]);
 		if (!stat(path, &st))
 			sizes[i] = st.st_size;
+		for (size_t k = 0; k < sizeof(siblings) / sizeof(siblings[0]); k++) {
+			window_sibling(path, sizeof(path), c->output, names[i], siblings[k]);
+			if (!stat(path, &st))
+				sizes[i] += st.st_size;
+		}
 		total += sizes[i];
 	}
 	/* names sort by time: the oldest first */
@@ -783,9 +825,11 @@ static void retain(struct agent *ag)
 		snprintf(path, sizeof(path), "%s/%s", c->output, names[i]);
 		if (!unlink(path))
 			total -= sizes[i];
-		/* its description goes with it */
-		snprintf(path + strlen(path) - strlen(".folded"), 8, ".json");
-		unlink(path);
+		/* its description and its other formats go with it */
+		for (size_t k = 0; k < sizeof(siblings) / sizeof(siblings[0]); k++) {
+			window_sibling(path, sizeof(path), c->output, names[i], siblings[k]);
+			unlink(path);
+		}
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -797,7 +841,17 @@ static void retain(struct agent *ag)
 static int write_window(struct agent *ag)
 {
 	const struct agent_config *c = ag->cfg;
-	char base[32], path[PATH_MAX], jpath[PATH_MAX];
+	char base[32], path[PATH_MAX], jpath[PATH_MAX], xpath[PATH_MAX], what[256];
+	struct outfile x = {};
+	const char *failed = path;
+	struct profile_meta meta = {
+		.command = "vigil agent",
+		.target = what,
+		.clock = c->clock == PROFILE_CLOCK_CPU	  ? "cpu"
+			 : c->clock == PROFILE_CLOCK_WALL ? "wall"
+							  : "off",
+		.unit = c->clock == PROFILE_CLOCK_CPU ? "samples" : "us",
+	};
 	struct outfile out = {}, js = {};
 	struct own_cost now;
 	__u64 secs_ns, total = 0, lost;
@@ -850,14 +904,38 @@ static int write_window(struct agent *ag)
 	json_object_object_add(j, "lost", json_object_new_int64(lost));
 	json_object_object_add(j, "sampler", json_object_new_string(profile__describe(ag->prof)));
 
+	meta.event = profile__event(ag->prof);
+	meta.freq = meta.event ? c->freq : 0;
+	meta.start = ag->window_real;
+	meta.duration_ns = now.mono_ns - ag->window_mono;
+	meta.sym = ag->sym;
+	describe_targets(c, what, sizeof(what));
 	/* the profile first: a window's description says its profile is whole */
 	err = outfile__open(&out, path);
 	if (!err) {
 		err = folded__write(out.f, ag->window);
 		err = err ?: outfile__commit(&out);
 	}
-	if (!err)
+	/* then the other formats asked for, and last the description */
+	for (int k = 0; !err && k < 2; k++) {
+		bool want = k ? c->pprof : c->svg;
+
+		if (!want)
+			continue;
+		snprintf(xpath, sizeof(xpath), "%.*s%s", (int)(strlen(path) - strlen(".folded")),
+			 path, k ? ".pb.gz" : ".svg");
+		failed = xpath;
+		err = outfile__open(&x, xpath);
+		if (!err) {
+			err = sink__write(x.f, k ? SINK_PPROF : SINK_SVG, ag->window, &meta);
+			err = err ?: outfile__commit(&x);
+		}
+		outfile__abort(&x);
+	}
+	if (!err) {
+		failed = jpath;
 		err = outfile__open(&js, jpath);
+	}
 	if (!err) {
 		fprintf(js.f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 		err = outfile__commit(&js);
@@ -866,7 +944,7 @@ static int write_window(struct agent *ag)
 	outfile__abort(&js);
 	outfile__abort(&out);
 	if (err) {
-		say(ag, LOG_ERR, "window %s: cannot write %s: %s", base, path, strerror(-err));
+		say(ag, LOG_ERR, "window %s: cannot write %s: %s", base, failed, strerror(-err));
 	} else {
 		ag->windows_written++;
 		ag->samples_written += total;

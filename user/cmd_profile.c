@@ -62,7 +62,10 @@ static void usage(FILE *f)
 		"      --summary FILE      also write the top threads and functions as text; off\n"
 		"                          and wall: time by process and thread, per class\n"
 		"                          (without --summary, on stderr)\n"
-		"      --format FMT        of the summary: text (default) or json\n"
+		"      --format FMT        of the profile: folded (default), svg (a flame graph)\n"
+		"                          or pprof; without it, -o's suffix decides: .svg,\n"
+		"                          .pb.gz or .pprof, anything else folded\n"
+		"      --summary-format FMT  text (default) or json (off and wall)\n"
 		"      --debug-dir DIR     look for separate debug files of stripped binaries in\n"
 		"                          DIR (repeatable, up to %d) instead of /usr/lib/debug\n"
 		"      --no-demangle       show C++ and Rust names as linked (_ZN..., _R...)\n"
@@ -111,6 +114,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		OPT_PER_THREAD,
 		OPT_MIN_BLOCK,
 		OPT_FORMAT,
+		OPT_SUMMARY_FORMAT,
 	};
 	static const struct option longopts[] = {
 		{"pid", required_argument, NULL, 'p'},
@@ -127,12 +131,13 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		{"per-thread", no_argument, NULL, OPT_PER_THREAD},
 		{"min-block", required_argument, NULL, OPT_MIN_BLOCK},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"summary-format", required_argument, NULL, OPT_SUMMARY_FORMAT},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
 	unsigned long min_block = 0;
-	bool min_block_given = false;
+	bool min_block_given = false, format_given = false;
 	int c;
 
 	a->opts.freq = DEFAULT_FREQ;
@@ -198,10 +203,25 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 			min_block_given = true;
 			break;
 		case OPT_FORMAT:
+			if (!sink__parse_format(optarg, &a->format)) {
+				format_given = true;
+				break;
+			}
+			if (!strcmp(optarg, "json") || !strcmp(optarg, "text"))
+				vigil_err(
+					"profile: --format '%s': --format is the profile's "
+					"(folded, svg or pprof); the summary's is --summary-format",
+					optarg);
+			else
+				vigil_err("profile: --format '%s': expected folded, svg or pprof",
+					  optarg);
+			return EXIT_USAGE;
+		case OPT_SUMMARY_FORMAT:
 			if (!strcmp(optarg, "json"))
 				a->json = true;
 			else if (strcmp(optarg, "text")) {
-				vigil_err("profile: --format '%s': expected text or json", optarg);
+				vigil_err("profile: --summary-format '%s': expected text or json",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -237,7 +257,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		return EXIT_USAGE;
 	}
 	if (a->opts.clock == PROFILE_CLOCK_CPU && a->json) {
-		vigil_err("profile: --format json: the JSON summary is of --clock off or wall");
+		vigil_err("profile: --summary-format json: the JSON summary is of --clock off or "
+			  "wall");
 		return EXIT_USAGE;
 	}
 	a->opts.min_block_ns = min_block * 1000ULL;
@@ -259,6 +280,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 	}
 	if (a->output && !strcmp(a->output, "-"))
 		a->output = NULL; /* stdout */
+	if (!format_given)
+		a->format = sink__format_of_path(a->output);
 	if (a->summary && !strcmp(a->summary, "-")) {
 		if (!a->output) {
 			vigil_err("profile: -o and --summary are both stdout; give one a file");
@@ -533,29 +556,48 @@ static int write_waits(struct profile_args *a, FILE *f, struct profile *p, const
 }
 
 static int write_outputs(struct profile_args *a, struct outfile *out, struct outfile *sum,
-			 struct stack_set *set, struct profile *p, double elapsed)
+			 struct stack_set *set, struct profile *p, const struct symbolizer *sym,
+			 double elapsed)
 {
 	char what[256], title[512], notes[512];
 	struct summary_opts so = {.unit = "samples", .top_threads = 5, .top = 15};
+	struct profile_meta m = {
+		.command = "vigil profile",
+		.clock = clock_name(a->opts.clock),
+		.unit = "samples",
+		.sym = sym,
+	};
 	bool offcpu = a->opts.clock != PROFILE_CLOCK_CPU;
-	int err;
+	int err = 0;
 
-	/* off-CPU time is summed in ns, and written in us */
+	target__describe(&a->target, a->command, what, sizeof(what));
+	m.target = what;
+	m.event = profile__event(p);
+	m.freq = m.event ? a->opts.freq : 0;
+	m.duration_ns = (__u64)(elapsed * 1e9);
+	m.start = time(NULL) - (time_t)(elapsed + 0.5);
+	/* off-CPU time is summed in ns, written in us; pprof keeps the ns */
+	if (offcpu && a->format == SINK_PPROF) {
+		m.unit = "ns";
+		err = sink__write(out->f, a->format, set, &m);
+	}
 	if (offcpu) {
 		stack_set__scale(set, 1000);
 		so.unit = "us";
 		so.class_last = true;
+		m.unit = "us";
 	}
 	/* A write error shows in the stream; commit reports it with the file's name. */
-	err = folded__write(out->f, set);
-	if (err == -ENOMEM) {
-		vigil_err("profile: out of memory");
+	if (!offcpu || a->format != SINK_PPROF)
+		err = sink__write(out->f, a->format, set, &m);
+	if (err && err != -EIO) {
+		vigil_err("profile: cannot write the %s profile: %s", sink__format_name(a->format),
+			  strerror(-err));
 		return err;
 	}
 	err = outfile__commit(out);
 	if (err)
 		return err;
-	target__describe(&a->target, a->command, what, sizeof(what));
 	snprintf(title, sizeof(title), "vigil profile: %s, %s%s, %.1f s", what,
 		 a->opts.clock == PROFILE_CLOCK_CPU ? "on-CPU, " : "", profile__describe(p),
 		 elapsed);
@@ -655,7 +697,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	report(&a, p, set, elapsed);
 	report_symbols(sym);
-	if (write_outputs(&a, &out, &sum, set, p, elapsed))
+	if (write_outputs(&a, &out, &sum, set, p, sym, elapsed))
 		goto cleanup;
 	ret = EXIT_OK;
 cleanup:

@@ -4,6 +4,7 @@
 #define VIGIL_COMMANDS_H
 
 #include "profile.h"
+#include "sink.h"
 #include "symbolizer.h"
 #include "target.h"
 
@@ -11,6 +12,8 @@ int cmd_profile(int argc, char **argv);
 int cmd_syscalls(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_flamegraph(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 /* What "vigil profile" was asked to do. */
 struct profile_args {
@@ -22,7 +25,8 @@ struct profile_args {
 	char **command;
 	bool no_demangle;	    /* --no-demangle: C++ and Rust names as linked */
 	struct symbolizer_opts sym; /* --debug-dir */
-	bool json;		    /* --format json: the summary as JSON */
+	bool json;		    /* --summary-format json: the summary as JSON */
+	enum sink_format format;    /* --format, or what -o's suffix implies */
 	bool freq_given;	    /* -F, which --clock off does not use */
 };
 

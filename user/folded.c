@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* folded.c: writes a stack set as folded stacks, one frame per ';'-separated field. */
+/* folded.c: stack sets to and from folded stacks, one frame per ';'-separated field. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "folded.h"
 #include "stacks.h"
+#include "strtab.h"
 
 char *folded__sanitize(const char *name, char *out, size_t len)
 {
@@ -60,4 +62,88 @@ int folded__write(FILE *f, struct stack_set *set)
 		fprintf(f, " %llu\n", (unsigned long long)st->value);
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/* Split line (its value already cut off) into interned frames, appended to *frames. */
+static int split_frames(char *line, struct strtab *names, const char ***frames, size_t *cap,
+			size_t *depth)
+{
+	char *s = line;
+
+	*depth = 0;
+	for (;;) {
+		char *end = strchr(s, ';');
+
+		if (end)
+			*end = '\0';
+		if (*depth == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			const char **n = realloc(*frames, ncap * sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			*frames = n;
+			*cap = ncap;
+		}
+		(*frames)[*depth] = strtab__intern(names, s);
+		if (!(*frames)[(*depth)++])
+			return -ENOMEM;
+		if (!end)
+			return 0;
+		s = end + 1;
+	}
+}
+
+int folded__read(FILE *f, const char *name, struct stack_set *set, char *err, size_t errlen)
+{
+	struct strtab *names = stack_set__strtab(set);
+	const char **frames = NULL;
+	size_t cap = 0, len = 0, depth;
+	unsigned long lineno = 0;
+	char *line = NULL;
+	ssize_t n;
+	int ret = 0;
+
+	while ((n = getline(&line, &len, f)) >= 0) {
+		unsigned long long v;
+		char *sp, *end;
+
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (!n)
+			continue;
+		sp = strrchr(line, ' ');
+		if (!sp || sp == line) {
+			snprintf(err, errlen, "%s:%lu: expected 'frame;frame;... COUNT'", name,
+				 lineno);
+			ret = -EINVAL;
+			break;
+		}
+		errno = 0;
+		v = strtoull(sp + 1, &end, 10);
+		if (sp[1] < '0' || sp[1] > '9' || *end || errno) {
+			snprintf(err, errlen, "%s:%lu: '%.40s' is not a whole number of samples",
+				 name, lineno, sp + 1);
+			ret = -EINVAL;
+			break;
+		}
+		while (sp > line && sp[-1] == ' ')
+			sp--;
+		*sp = '\0';
+		ret = split_frames(line, names, &frames, &cap, &depth);
+		if (!ret)
+			ret = stack_set__add(set, frames, depth, v);
+		if (ret) {
+			snprintf(err, errlen, "out of memory");
+			break;
+		}
+	}
+	if (!ret && ferror(f)) {
+		snprintf(err, errlen, "%s: cannot read: %s", name, strerror(errno));
+		ret = -EIO;
+	}
+	free(line);
+	free(frames);
+	return ret;
 }

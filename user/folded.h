@@ -21,4 +21,13 @@ int folded__write(FILE *f, struct stack_set *set);
  */
 char *folded__sanitize(const char *name, char *out, size_t len);
 
+/*
+ * Read folded stacks from f into set: "frame;frame;... VALUE" per line,
+ * outermost frame first, VALUE a whole number; empty lines are skipped and
+ * a stack given twice adds up. name is the input's name for messages.
+ * Returns 0; -EINVAL for a malformed line, with "NAME:LINE: what is wrong"
+ * in err; -ENOMEM; -EIO when f cannot be read (err says so).
+ */
+int folded__read(FILE *f, const char *name, struct stack_set *set, char *err, size_t errlen);
+
 #endif /* VIGIL_FOLDED_H */

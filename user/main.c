@@ -22,6 +22,8 @@ static const struct command {
 	{"syscalls", cmd_syscalls, "count and time every syscall: calls, errors by errno, latency"},
 	{"agent", cmd_agent, "stay on: windows of profiles, counters and timers to statsd, alerts"},
 	{"trace", cmd_trace, "time calls of functions and USDT probes: a pstats table, callers"},
+	{"flamegraph", cmd_flamegraph, "draw a folded profile as an interactive SVG flame graph"},
+	{"diff", cmd_diff, "compare two profiles: a differential flame graph, red grew, blue shrank"},
 };
 
 static void usage(FILE *f)

@@ -643,6 +643,11 @@ const char *profile__describe(const struct profile *p)
 	return p->desc;
 }
 
+const char *profile__event(const struct profile *p)
+{
+	return !p->sampling ? NULL : p->hardware ? "cycles" : "cpu-clock";
+}
+
 unsigned int profile__drain_interval_ms(const struct profile *p)
 {
 	return p->drain_ms;

@@ -102,6 +102,8 @@ unsigned int profile__drain_interval_ms(const struct profile *p);
 void profile__stats(struct profile *p, struct profile_stats *out);
 /* How the sampler was set up, for -v and the summary: "cpu-clock, 99 Hz, 2 CPUs". */
 const char *profile__describe(const struct profile *p);
+/* The sampling event, "cycles" or "cpu-clock"; NULL when nothing is sampled (--clock off). */
+const char *profile__event(const struct profile *p);
 void profile__free(struct profile *p);
 
 #endif /* VIGIL_PROFILE_H_USER */

@@ -169,6 +169,11 @@ static int cmp_stacks(const void *pa, const void *pb)
 	}
 }
 
+int stack__cmp(const struct stack *a, const struct stack *b)
+{
+	return cmp_stacks(&a, &b);
+}
+
 struct stack **stack_set__sorted(struct stack_set *set)
 {
 	size_t n = 0;

@@ -49,4 +49,7 @@ __u64 stack_set__total(const struct stack_set *set);
  */
 struct stack **stack_set__sorted(struct stack_set *set);
 
+/* Order of a's and b's folded lines (their bytes), whatever tables their names are in. */
+int stack__cmp(const struct stack *a, const struct stack *b);
+
 #endif /* VIGIL_STACKS_H */

@@ -388,7 +388,7 @@ test_wall_clock_classes_and_cpu()
 	local f=$T/out/wall.folded name got wall cpu rq lo hi part
 
 	need_jq
-	run_waits wall.folded --clock wall -F 499 --summary "$T/out/s.json" --format json
+	run_waits wall.folded --clock wall -F 499 --summary "$T/out/s.json" --summary-format json
 	check_offcpu_folded "$f" "$T/err" wall
 	((LOST == 0)) || fail "$LOST spans lost ($SPANS spans)"
 	expect_classes "$f"
@@ -439,7 +439,7 @@ test_offcpu_summary_agrees_with_profile()
 	local f=$T/out/pt.folded s=$T/out/s.json bad name tid got cpu wall dur pid
 
 	need_jq
-	run_waits pt.folded --clock off --per-thread --summary "$s" --format json
+	run_waits pt.folded --clock off --per-thread --summary "$s" --summary-format json
 	check_offcpu_folded "$f" "$T/err" off
 	jq empty "$s" 2>"$T/jq.err" || fail "summary is no JSON: $(first_line "$T/jq.err")"
 	got=$(jqs "$s" .clock)
@@ -642,7 +642,7 @@ test_offcpu_cut_blocks()
 		sleep 0.01
 	done
 	((i < 200)) || fail "sleep 30 (pid $pid) did not start sleeping"
-	run_vigil "$T/stdout" "$T/err" profile --clock off -p "$pid" -d 1 -o "$f" --summary "$s" --format json
+	run_vigil "$T/stdout" "$T/err" profile --clock off -p "$pid" -d 1 -o "$f" --summary "$s" --summary-format json
 	expect_rc 0 "profile --clock off -p $pid -d 1"
 	is_running "$pid" || fail "sleep 30 ended during the run"
 	kill -TERM "$pid"
@@ -670,7 +670,7 @@ test_offcpu_full_map_keeps_time_with_threads()
 
 	need_jq
 	[[ -x $WORKLOADS/sleepers ]] || fail "workload sleepers not built (run: make integration)"
-	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --format json \
+	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --summary-format json \
 		-- "$WORKLOADS/sleepers" "$n" "$rounds"
 	expect_rc 0 "profile --clock off -- sleepers $n"
 	check_offcpu_folded "$f" "$T/err" off
@@ -699,7 +699,7 @@ test_offcpu_exec_from_a_thread()
 
 	need_jq
 	[[ -x $WORKLOADS/thread_exec ]] || fail "workload thread_exec not built (run: make integration)"
-	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --format json \
+	run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" --summary "$s" --summary-format json \
 		-- "$WORKLOADS/thread_exec"
 	expect_rc 0 "profile --clock off -- thread_exec"
 	check_offcpu_folded "$f" "$T/err" off

@@ -211,13 +211,13 @@ static void profile_clocks_and_their_options(void **state)
 	assert_false(a.opts.per_thread);
 	assert_int_equal(a.opts.min_block_ns, 0);
 	assert_int_equal(parse(&a, "--clock", "off", "--min-block", "250", "--per-thread",
-			       "--format", "json", NULL),
+			       "--summary-format", "json", NULL),
 			 0);
 	assert_int_equal(a.opts.clock, PROFILE_CLOCK_OFF);
 	assert_int_equal(a.opts.min_block_ns, 250000);
 	assert_true(a.opts.per_thread);
 	assert_true(a.json);
-	assert_int_equal(parse(&a, "--clock", "wall", "-F", "499", "--format", "text", NULL), 0);
+	assert_int_equal(parse(&a, "--clock", "wall", "-F", "499", "--summary-format", "text", NULL), 0);
 	assert_int_equal(a.opts.clock, PROFILE_CLOCK_WALL);
 	assert_int_equal(a.opts.freq, 499);
 	assert_false(a.json);
@@ -231,13 +231,41 @@ static void profile_clocks_and_their_options(void **state)
 	assert_int_equal(parse(&a, "--clock", "off", "--min-block", "-1", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "--clock", "off", "-F", "99", NULL), EXIT_USAGE);
 	assert_int_equal(parse(&a, "--clock", "wall", "--idle", NULL), EXIT_USAGE);
-	assert_int_equal(parse(&a, "--format", "json", NULL), EXIT_USAGE); /* cpu clock */
-	assert_int_equal(parse(&a, "--clock", "off", "--format", "xml", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--summary-format", "json", NULL), EXIT_USAGE); /* cpu clock */
+	assert_int_equal(parse(&a, "--clock", "off", "--summary-format", "xml", NULL), EXIT_USAGE);
+	/* --format is the profile's: the summary's old values are refused with a pointer */
+	assert_int_equal(parse(&a, "--clock", "off", "--format", "json", NULL), EXIT_USAGE);
+	assert_int_equal(parse(&a, "--format", "xml", NULL), EXIT_USAGE);
+}
+
+static void test_profile_format(void **state)
+{
+	struct profile_args a;
+
+	(void)state;
+	assert_int_equal(parse(&a, NULL), 0);
+	assert_int_equal(a.format, SINK_FOLDED);
+	assert_int_equal(parse(&a, "-o", "x.svg", NULL), 0);
+	assert_int_equal(a.format, SINK_SVG);
+	assert_int_equal(parse(&a, "-o", "x.pb.gz", NULL), 0);
+	assert_int_equal(a.format, SINK_PPROF);
+	assert_int_equal(parse(&a, "-o", "x.pprof", NULL), 0);
+	assert_int_equal(a.format, SINK_PPROF);
+	assert_int_equal(parse(&a, "-o", "x.txt", NULL), 0);
+	assert_int_equal(a.format, SINK_FOLDED);
+	/* --format wins over the suffix */
+	assert_int_equal(parse(&a, "-o", "x.svg", "--format", "folded", NULL), 0);
+	assert_int_equal(a.format, SINK_FOLDED);
+	assert_int_equal(parse(&a, "--format", "svg", NULL), 0);
+	assert_int_equal(a.format, SINK_SVG);
+	assert_int_equal(parse(&a, "--format", "pprof", "-o", "-", NULL), 0);
+	assert_int_equal(a.format, SINK_PPROF);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_profile_format),
 		cmocka_unit_test(parse_ulong_takes_whole_numbers_in_range),
 		cmocka_unit_test(parse_ulong_rejects_junk_and_out_of_range),
 		cmocka_unit_test(pid_list_is_comma_separated),
