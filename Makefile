@@ -77,7 +77,7 @@ $(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
 $(OUT)/flame_js.h: user/flame.js | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)awk 'BEGIN { print "static const char flame_js[] =" } \
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
+		{ gsub(/\\/, "&&"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
 		END { print "\t;" }' $< > $@.tmp && mv $@.tmp $@
 
 $(OUT)/flame.o: $(OUT)/flame_js.h
