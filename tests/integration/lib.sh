@@ -558,7 +558,7 @@ flame_browser()
 	rm -rf "$keep"
 	mkdir -p "$keep"
 	cp "$svg" "$BROWSER_OUT" "$keep/"
-	[[ -d $shots ]] && cp "$shots"/*.png "$keep/" 2>/dev/null
+	cp "$shots"/*.png "$keep/" 2>/dev/null || true # none if it failed early
 	echo "flame-browser.js $svg $checks:"
 	cat "$BROWSER_OUT"
 	BROWSER_LOAD_MS=$(sed -n -E 's/^ok load: .* loaded in ([0-9]+) ms.*/\1/p' "$BROWSER_OUT")
