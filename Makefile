@@ -74,7 +74,7 @@ $(OUT)/syscall_names.h: $(UNISTD) | $(OUT)
 		$(UNISTD) > $@.tmp && mv $@.tmp $@
 
 # The flame graph's script, as a C string for flame.c to embed in each SVG.
-$(OUT)/flame_js.h: user/flame.js | $(OUT)
+$(OUT)/flame_js.h: user/flame.js Makefile | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)awk 'BEGIN { print "static const char flame_js[] =" } \
 		{ gsub(/\\/, "&&"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
