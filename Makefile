@@ -91,10 +91,10 @@ $(OUT)/%.pb-c.o: $(OUT)/%.pb-c.c $(OUT)/%.pb-c.h
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 # The flame graph's script, as a C string for flame.c to embed in each SVG.
-$(OUT)/flame_js.h: user/flame.js | $(OUT)
+$(OUT)/flame_js.h: user/flame.js Makefile | $(OUT)
 	$(call msg,GEN,$@)
 	$(Q)awk 'BEGIN { print "static const char flame_js[] =" } \
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
+		{ gsub(/\\/, "&&"); gsub(/"/, "\\\""); printf "\t\"%s\\n\"\n", $$0 } \
 		END { print "\t;" }' $< > $@.tmp && mv $@.tmp $@
 
 $(OUT)/flame.o: $(OUT)/flame_js.h

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# install-deps.sh: install the Debian packages vigil builds and tests with, then the tests' statsd
-# from npm (tests/statsd, pinned by its package-lock.json); quiet when all are there.
+# install-deps.sh: install the Debian packages vigil builds and tests with, then the tests' npm
+# packages: statsd (tests/statsd) and the browser tests' playwright-core (tests/js), each pinned
+# by its package-lock.json; quiet when all are there.
 # Usage: scripts/install-deps.sh [--list]   (--list prints the Debian packages and exits)
 set -euo pipefail
 
@@ -20,6 +21,7 @@ packages=(
 	jq                                        # the off-CPU tests read the JSON summary
 	systemtap-sdt-dev python3                 # USDT probes: a test program's, CPython's
 	nodejs npm                                # the real statsd the agent's tests send to
+	chromium                                  # headless, for the SVG flame graphs' browser tests
 )
 
 if [ "${1:-}" = "--list" ]; then
@@ -66,4 +68,14 @@ if [ ! -f "$statsd/node_modules/statsd/stats.js" ] ||
 	[ "$statsd/package-lock.json" -nt "$statsd/node_modules/.package-lock.json" ]; then
 	echo "install-deps: installing statsd for the tests (npm ci --prefix tests/statsd)" >&2
 	npm ci --prefix "$statsd" --loglevel=error >/dev/null
+fi
+
+# The browser tests' playwright-core (it drives Debian's /usr/bin/chromium and downloads no browser)
+# and pprof-format, on the same terms as statsd.
+js=$(dirname "$0")/../tests/js
+if [ ! -f "$js/node_modules/playwright-core/package.json" ] ||
+	[ ! -f "$js/node_modules/pprof-format/package.json" ] ||
+	[ "$js/package-lock.json" -nt "$js/node_modules/.package-lock.json" ]; then
+	echo "install-deps: installing playwright-core and pprof-format for the tests (npm ci --prefix tests/js)" >&2
+	npm ci --prefix "$js" --loglevel=error >/dev/null
 fi

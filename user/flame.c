@@ -504,6 +504,14 @@ static void put_header(struct draw *dr, const char *mode)
 		"data-mode=\"%s\"%s%s>\n",
 		dr->width, XPAD, dr->frames, (unsigned long long)dr->dropped, mode,
 		o->inverted ? " data-inverted=\"1\"" : "", o->reverse ? " data-reverse=\"1\"" : "");
+	/*
+	 * The document's own title first: without one as the first child,
+	 * Chromium takes time quadratic in the frames' <title>s to load it
+	 * (13 s for 21 000 frames, 2.3 s with it; found by the browser test).
+	 */
+	fputs("<title>", f);
+	xml_put(f, o->title ? o->title : "Flame Graph", SIZE_MAX);
+	fputs("</title>\n", f);
 	fputs("<style>\n"
 	      "text { font-family: Verdana, 'DejaVu Sans', sans-serif; font-size: 12px; "
 	      "fill: #000; }\n"

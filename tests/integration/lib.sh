@@ -10,6 +10,12 @@
 VIGIL=${VIGIL:-./vigil}
 WORKLOADS=${WORKLOADS:-build/workloads}
 STATSD_DIR=${STATSD_DIR:-tests/statsd}
+JS_DIR=${JS_DIR:-tests/js}		# flame-browser.js and its playwright-core
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}	# Debian's, the browser flame-browser.js drives
+# What tests keep for people to look at after the run (screenshots, the
+# SVGs they were taken of), one folder per test area; emptied by the test
+# that writes there, kept when the temporary folder goes.
+ARTIFACTS=${VIGIL_ARTIFACTS:-build/artifacts}
 
 WL_PID=		# start_workload: the workload's PID
 WAIT_STATUS=	# wait_pid: the exit status
@@ -22,6 +28,8 @@ STATSD_MGMT_PORT= # statsd_start: its management TCP port, STATSD_PORT + 1
 STATSD_OUT=	# statsd_start: its flushes, one JSON line each (file-backend.js)
 STATSD_LOG=	# statsd_start: its stdout and stderr
 STATSD_SYNCS=0	# statsd_sync: the probes sent so far
+BROWSER_OUT=	# flame_browser: flame-browser.js's report, one line a check
+BROWSER_LOAD_MS= # flame_browser: the SVG's load time in Chromium, navigation to load event
 
 # PIDs the current test started and has not reaped yet. A PID stays ours
 # until we wait for it, so killing these never hits a reused PID.
@@ -41,6 +49,13 @@ on_test_error()
 {
 	[[ -s $T/reason ]] ||
 		printf 'line %s: command failed: %s\n' "$1" "$2" >"$T/reason"
+}
+
+# note TEXT...: a line run.sh prints under the test's result, for figures a
+# test measures but does not assert on (sizes, times).
+note()
+{
+	printf '%s\n' "$*" >>"$T/notes"
 }
 
 # ---------------------------------------------------------------- processes
@@ -511,4 +526,45 @@ statsd_timer_values()
 statsd_names()
 {
 	statsd_lines | jq -n -r '[inputs | (.counters, .gauges, .timers, .sets) | keys[]] | unique[]'
+}
+
+# ---------------------------------------------------------------- browser
+#
+# SVG flame graphs in real headless Chromium (Debian's), driven through the
+# DevTools protocol by tests/js/flame-browser.js with npm's playwright-core.
+# A missing browser fails the test: it is installed by scripts/install-deps.sh.
+
+# flame_browser SVG NAME [CHECKS]: open SVG in Chromium and run
+# flame-browser.js's checks (CHECKS: its JSON object: zoom, child, search,
+# matched, hover, frames). Its screenshots (before.png, zoomed.png,
+# searched.png), its report and the SVG are copied to $ARTIFACTS/flame/NAME/,
+# failed or not, and the report goes to the test's log. Leaves the report's
+# path in BROWSER_OUT and the load time in BROWSER_LOAD_MS.
+flame_browser()
+{
+	local svg=$1 name=$2 checks=${3-} shots=$T/shots-$2 keep=$ARTIFACTS/flame/$2 pid why
+
+	[[ -x $CHROMIUM ]] ||
+		fail "$CHROMIUM is not installed (Debian's chromium; run: scripts/install-deps.sh)"
+	[[ -f $JS_DIR/node_modules/playwright-core/package.json ]] ||
+		fail "playwright-core is not installed in $JS_DIR (run: scripts/install-deps.sh)"
+	command -v node >/dev/null || fail "node is not installed (run: scripts/install-deps.sh)"
+	BROWSER_OUT=$T/browser-$name.out
+	CHROMIUM=$CHROMIUM node "$(realpath "$JS_DIR")/flame-browser.js" "$svg" "$shots" \
+		${checks:+"$checks"} >"$BROWSER_OUT" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait_pid "$pid" 180 "flame-browser.js $svg"
+	rm -rf "$keep"
+	mkdir -p "$keep"
+	cp "$svg" "$BROWSER_OUT" "$keep/"
+	cp "$shots"/*.png "$keep/" 2>/dev/null || true # none if it failed early
+	echo "flame-browser.js $svg $checks:"
+	cat "$BROWSER_OUT"
+	BROWSER_LOAD_MS=$(sed -n -E 's/^ok load: .* loaded in ([0-9]+) ms.*/\1/p' "$BROWSER_OUT")
+	if ((WAIT_STATUS != 0)); then
+		why=$(grep -E '^FAIL' "$BROWSER_OUT" | head -n 3 | tr '\n' '|')
+		[[ -n $why ]] || why=$(tail -n 3 "$BROWSER_OUT" | tr '\n' '|')
+		fail "in Chromium, $(basename "$svg") (exit status $WAIT_STATUS; see $keep): $why"
+	fi
 }

@@ -60,12 +60,16 @@ run_test()
 		echo "FAIL $name: $(cat "$T/reason" 2>/dev/null || echo "exit status $rc")"
 		FAILED=$((FAILED + 1))
 	fi
+	# what the test measured (lib.sh's note), indented under its result
+	[[ -s $T/notes ]] && sed 's/^/    /' "$T/notes"
+	return 0
 }
 
-# Last resort on exit: end workloads, vigil runs or statsd a test left
-# behind (only PIDs we started that still run one of our binaries, one a
-# test built in the temporary folder, or node on our statsd), then drop the
-# folder.
+# Last resort on exit: end workloads, vigil runs, statsd or browser runs a
+# test left behind (only PIDs we started that still run one of our
+# binaries, one a test built in the temporary folder, or node on our statsd
+# or flame-browser.js, whose Chromium exits when its pipe to node closes),
+# then drop the folder.
 cleanup()
 {
 	local pid exe argv
@@ -75,7 +79,8 @@ cleanup()
 			exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
 			mapfile -t -d '' argv 2>/dev/null <"/proc/$pid/cmdline" || argv=()
 			[[ $exe == "$ROOT"/* || $exe == "$TMP"/* ||
-				${argv[1]-} == "$ROOT/tests/statsd/node_modules/statsd/stats.js" ]] &&
+				${argv[1]-} == "$ROOT/tests/statsd/node_modules/statsd/stats.js" ||
+				${argv[1]-} == "$ROOT/tests/js/flame-browser.js" ]] &&
 				kill -KILL "$pid" 2>/dev/null
 		done <"$PID_FILE"
 	fi
