@@ -69,7 +69,12 @@ function main() {
 	if (args.length !== 1)
 		die(2, 'usage: pprof-dump.js [--folded] FILE.pb.gz | --check');
 	const {Profile} = loadPprofFormat();
-	const raw = fs.readFileSync(args[0]);
+	let raw;
+	try {
+		raw = fs.readFileSync(args[0]);
+	} catch (e) {
+		die(1, e.message);
+	}
 	if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b)
 		die(1, `${args[0]}: not gzip (no 1f 8b magic)`);
 	let p;
