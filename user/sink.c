@@ -4,6 +4,7 @@
 #include <string.h>
 #include "flame.h"
 #include "folded.h"
+#include "pprof.h"
 #include "sink.h"
 #include "stacks.h"
 
@@ -97,7 +98,7 @@ int sink__write(FILE *f, enum sink_format fmt, struct stack_set *set, const stru
 		fo.unit = m && m->unit ? m->unit : "samples";
 		return flame__write_svg(f, set, &fo);
 	case SINK_PPROF:
-		break;
+		return pprof__write(f, set, m);
 	}
 	return -EINVAL;
 }

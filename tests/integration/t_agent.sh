@@ -448,6 +448,36 @@ test_agent_example_config_runs()
 	sleep 1
 	agent_stop
 	(($(find "$d" -name '*.folded' | wc -l) == 1)) || fail "one window expected in $d: $(find "$d" -printf '%f ')"
+	# formats = svg: the window drawn beside its folded profile
+	(($(find "$d" -name '*.svg' | wc -l) == 1)) || fail "formats = svg: no flame graph beside the window: $(find "$d" -printf '%f ')"
+}
+
+# formats = svg, pprof: every window is also a flame graph and a pprof
+# file, each with the window's own total; retention removes them with it.
+test_agent_window_formats()
+{
+	local d=$T/out/w f total svg
+
+	pprof_need
+	start_workload spin 8
+	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 1 --interval 1 -F 97 \
+		--statsd off --no-syslog -p "$WL_PID" --format svg,pprof --keep-windows 2
+	agent_wait_line 'window [0-9T]+Z: ' 10
+	sleep 3.5
+	agent_stop
+	(($(find "$d" -name '*.folded' | wc -l) == 2)) || fail "--keep-windows 2: $(find "$d" -printf '%f ')"
+	(($(find "$d" -name '*.svg' | wc -l) == 2)) || fail "an .svg for each window kept, and none for those removed: $(find "$d" -printf '%f ')"
+	(($(find "$d" -name '*.pb.gz' | wc -l) == 2)) || fail "a .pb.gz for each window kept, and none for those removed: $(find "$d" -printf '%f ')"
+	for f in "$d"/*.folded; do
+		total=$(folded_total "$f")
+		svg=$(grep -o -m1 'data-total="[0-9]*"' "${f%.folded}.svg" | tr -dc 0-9)
+		((svg == total)) || fail "$(basename "$f"): the flame graph's total is $svg, the window's $total"
+		grep -q 'pid [0-9]*, cpu-clock at 97 Hz, [0-9-]* [0-9:]* UTC, 1\.[0-9] s\|pid [0-9]*, cpu-clock at 97 Hz, [0-9-]* [0-9:]* UTC, 0\.[0-9] s' "${f%.folded}.svg" ||
+			fail "$(basename "$f" .folded).svg: no subtitle naming the target, rate, start and length: $(grep -o 'class="subtitle"[^<]*' "${f%.folded}.svg")"
+		pprof_folded "${f%.folded}.pb.gz" "$T/pp.folded"
+		LC_ALL=C sort "$f" | cmp -s - "$T/pp.folded" ||
+			fail "$(basename "$f" .folded).pb.gz: its samples are not the window's stacks: $(LC_ALL=C sort "$f" | diff - "$T/pp.folded" | head -n 4 | tr '\n' '|')"
+	done
 }
 
 ALL_TESTS+=(
@@ -464,4 +494,5 @@ ALL_TESTS+=(
 	agent_wall_clock_windows
 	agent_retention
 	agent_example_config_runs
+	agent_window_formats
 )

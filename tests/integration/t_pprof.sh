@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Integration tests of the pprof output (--format pprof): read back by
-# tests/pprof/pprof-dump.js, which decodes with the npm package pprof-format
+# tests/js/pprof-dump.js, which decodes with the npm package pprof-format
 # and node's zlib, not vigil's code. The converter's profile must hold the
 # folded stacks exactly; a live profile, the workload's own frames, mapped
 # to the workload's file and build id. Sourced by run.sh, which defines T,
@@ -8,7 +8,7 @@
 # jq's $variables are meant for jq, in single quotes (SC2016).
 # shellcheck shell=bash disable=SC2154,SC2016
 
-PPROF_DUMP=${PPROF_DUMP:-tests/pprof/pprof-dump.js}
+PPROF_DUMP=${PPROF_DUMP:-tests/js/pprof-dump.js}
 
 # pprof_need: jq, node and the decoder with its pprof-format are there.
 pprof_need()

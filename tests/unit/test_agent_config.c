@@ -580,7 +580,7 @@ static void command_line_errors_name_their_option(void **state)
 			    "error_rate, mean, p50, p90, p99, max, share)\n");
 	assert_int_equal(set(f, "agent", "windw", "5", "--set"), EXIT_USAGE);
 	assert_string_equal(f->said, "vigil: --set: unknown key 'windw' in [agent] (output, "
-				     "window, keep_windows, keep_mb, interval, syslog)\n");
+				     "window, keep_windows, keep_mb, interval, syslog, formats)\n");
 }
 
 /* ---- errors in files ---- */
@@ -592,7 +592,7 @@ static void each_error_names_its_line_and_reason(void **state)
 	} cases[] = {
 		{"[agent]\nwindow = 5\nwindw = 3\n",
 		 "3: unknown key 'windw' in [agent] (output, window, keep_windows, keep_mb, "
-		 "interval, syslog)"},
+		 "interval, syslog, formats)"},
 		{"[rule r]\nwhen = rate(x) > 1\nwhen_ = 1\n",
 		 "3: unknown key 'when_' in [rule] (when, command)"},
 		{"[agent]\n[profil]\n",
@@ -724,6 +724,24 @@ static void same_profile_tells_what_a_reload_changes(void **state)
 	agent_config__free(b);
 }
 
+static void formats_name_the_extra_files_of_a_window(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_false(f->c->svg);
+	assert_false(f->c->pprof);
+	set_ok(f, "agent", "formats", " svg , pprof ");
+	assert_true(f->c->svg);
+	assert_true(f->c->pprof);
+	/* a later value replaces the list; folded is always written and may be named */
+	set_ok(f, "agent", "formats", "folded,svg");
+	assert_true(f->c->svg);
+	assert_false(f->c->pprof);
+	assert_int_equal(set(f, "agent", "formats", "svg,png", "--format"), EXIT_USAGE);
+	assert_string_equal(f->said,
+			    "vigil: --format: formats 'png': expected folded, svg or pprof\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +765,7 @@ int main(void)
 		T(a_rule_without_when_is_reported_at_its_header),
 		T(a_missing_file_says_so),
 		T(same_profile_tells_what_a_reload_changes),
+		T(formats_name_the_extra_files_of_a_window),
 #undef T
 	};
 

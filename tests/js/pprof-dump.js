@@ -30,7 +30,7 @@ function die(status, msg) {
 }
 
 function loadPprofFormat() {
-	const dirs = [process.env.PPROF_FORMAT_DIR, path.join(__dirname, '..', 'js')].filter(
+	const dirs = [process.env.PPROF_FORMAT_DIR, __dirname].filter(
 		Boolean);
 	let where;
 
