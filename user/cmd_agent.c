@@ -743,7 +743,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-
 /* The files written beside a window's .folded, removed with it. */
 static const char *const siblings[] = {".json", ".svg", ".pb.gz"};
 
@@ -751,8 +750,7 @@ static const char *const siblings[] = {".json", ".svg", ".pb.gz"};
 static void window_sibling(char *buf, size_t len, const char *dir, const char *name,
 			   const char *suffix)
 {
-	snprintf(buf, len, "%s/%.*s%s", dir, (int)(strlen(name) - strlen(".folded")), name,
-		 suffix);
+	snprintf(buf, len, "%s/%.*s%s", dir, (int)(strlen(name) - strlen(".folded")), name, suffix);
 }
 
 /* What the agent profiles, for a flame graph's subtitle. */
@@ -768,7 +766,10 @@ static void describe_targets(const struct agent_config *c, char *buf, size_t len
 	for (int i = 0; i < c->npids && n < len; i++)
 		n += snprintf(buf + n, len - n, "%s%d", i ? "," : "pid ", c->pids[i]);
 	for (int i = 0; i < c->nnames && n < len; i++)
-		n += snprintf(buf + n, len - n, "%s%s", i ? "," : n ? "; named " : "named ",
+		n += snprintf(buf + n, len - n, "%s%s",
+			      i	  ? ","
+			      : n ? "; named "
+				  : "named ",
 			      c->names[i]);
 }
 

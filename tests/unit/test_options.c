@@ -217,7 +217,8 @@ static void profile_clocks_and_their_options(void **state)
 	assert_int_equal(a.opts.min_block_ns, 250000);
 	assert_true(a.opts.per_thread);
 	assert_true(a.json);
-	assert_int_equal(parse(&a, "--clock", "wall", "-F", "499", "--summary-format", "text", NULL), 0);
+	assert_int_equal(
+		parse(&a, "--clock", "wall", "-F", "499", "--summary-format", "text", NULL), 0);
 	assert_int_equal(a.opts.clock, PROFILE_CLOCK_WALL);
 	assert_int_equal(a.opts.freq, 499);
 	assert_false(a.json);
