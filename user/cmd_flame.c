@@ -9,7 +9,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
+#include <json-c/json.h>
 #include "commands.h"
 #include "flame.h"
 #include "folded.h"
@@ -44,7 +47,9 @@ static void usage_flamegraph(FILE *f)
 		"      --inverted        an icicle graph: the root at the top\n"
 		"      --reverse         merge stacks by their leaf: callers above each function\n"
 		"      --title TEXT      the title (default: \"Flame graph\")\n"
-		"      --subtitle TEXT   the line under it (default: the input and its total)\n"
+		"      --subtitle TEXT   the line under it (default: the input and its total;\n"
+		"                        for an agent's WINDOW.folded, its WINDOW.json's rate,\n"
+		"                        start and length, which also set --unit and --clock)\n"
 		"      --unit UNIT       what the values count: samples (default), us or ns\n"
 		"      --clock CLOCK     for pprof: cpu (samples, the default), off or wall "
 		"(time)\n"
@@ -270,6 +275,53 @@ static int read_input(const char *cmd, const char *path, struct stack_set *set)
 	return 0;
 }
 
+/*
+ * An agent window's description, WINDOW.json beside WINDOW.folded, into
+ * m: what the folded text cannot say (start, length, clock, rate). The
+ * strings stay in *owner, which the caller puts. false without one.
+ */
+static bool window_meta(const char *path, struct profile_meta *m, struct json_object **owner)
+{
+	struct json_object *j, *v;
+	char jpath[4096];
+	size_t n = path ? strlen(path) : 0;
+	const char *sampler;
+
+	if (n < 8 || strcmp(path + n - 7, ".folded") || n + 1 > sizeof(jpath))
+		return false;
+	snprintf(jpath, sizeof(jpath), "%.*s.json", (int)(n - 7), path);
+	if (access(jpath, R_OK))
+		return false;
+	j = json_object_from_file(jpath);
+	if (!j || !json_object_is_type(j, json_type_object)) {
+		json_object_put(j);
+		return false;
+	}
+	if (json_object_object_get_ex(j, "start", &v)) {
+		struct tm tm = {0};
+		const char *end = strptime(json_object_get_string(v), "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+		if (end && !*end)
+			m->start = timegm(&tm);
+	}
+	if (json_object_object_get_ex(j, "seconds", &v))
+		m->duration_ns = (__u64)(json_object_get_double(v) * 1e9);
+	if (json_object_object_get_ex(j, "clock", &v))
+		m->clock = json_object_get_string(v);
+	if (json_object_object_get_ex(j, "unit", &v))
+		m->unit = !strcmp(json_object_get_string(v), "samples") ? "samples" : "us";
+	if (json_object_object_get_ex(j, "freq", &v))
+		m->freq = json_object_get_int(v);
+	sampler = json_object_object_get_ex(j, "sampler", &v) ? json_object_get_string(v) : "";
+	m->event = strstr(sampler, "cycles")	  ? "cycles"
+		   : strstr(sampler, "cpu-clock") ? "cpu-clock"
+						  : NULL;
+	if (!m->event)
+		m->freq = 0;
+	*owner = j;
+	return true;
+}
+
 /* "STACK BEFORE AFTER" for every stack of either profile, in folded order. */
 static int write_two_columns(FILE *f, struct stack_set *before, struct stack_set *after,
 			     double scale)
@@ -304,6 +356,7 @@ static int run(struct flame_args *a)
 	bool diff = !strcmp(a->cmd, "diff");
 	struct stack_set *sets[2] = {stack_set__new(), diff ? stack_set__new() : NULL};
 	struct outfile out = {};
+	struct json_object *desc = NULL;
 	char title[256], sub[1024];
 	int ret = EXIT_RUNTIME, err = 0;
 
@@ -345,30 +398,47 @@ static int run(struct flame_args *a)
 						a->normalize && tb ? (double)ta / tb : 1);
 		else
 			err = flame__write_diff_svg(out.f, sets[0], sets[1], a->normalize, &a->fo);
-	} else if (a->format == SINK_SVG) {
-		const char *in = a->inputs[0] && strcmp(a->inputs[0], "-") ? a->inputs[0] : "stdin";
-
-		snprintf(title, sizeof(title), "%s", a->title ? a->title : "Flame graph");
-		if (a->subtitle)
-			snprintf(sub, sizeof(sub), "%s", a->subtitle);
-		else
-			snprintf(sub, sizeof(sub), "%s: %llu %s in %zu stacks", in,
-				 (unsigned long long)stack_set__total(sets[0]), a->fo.unit,
-				 stack_set__count(sets[0]));
-		a->fo.title = title;
-		a->fo.subtitle = sub;
-		err = flame__write_svg(out.f, sets[0], &a->fo);
 	} else {
+		const char *in = a->inputs[0] && strcmp(a->inputs[0], "-") ? a->inputs[0] : "stdin";
 		struct profile_meta m = {
 			.command = "vigil flamegraph",
-			.target = a->inputs[0] ? a->inputs[0] : "stdin",
-			.clock = a->clock ? a->clock : "cpu",
+			.target = in,
+			.clock = "cpu",
 			.event = "cpu-clock",
-			.freq = a->freq ? a->freq : 99,
-			.unit = a->fo.unit,
+			.freq = 99,
+			.unit = "samples",
 		};
+		bool window = window_meta(a->inputs[0], &m, &desc);
 
-		err = sink__write(out.f, a->format, sets[0], &m);
+		/* what was given wins over the window's description */
+		if (a->clock)
+			m.clock = a->clock;
+		if (a->freq)
+			m.freq = a->freq;
+		if (a->unit)
+			m.unit = a->unit;
+		if (a->format == SINK_PPROF) {
+			err = sink__write(out.f, a->format, sets[0], &m);
+		} else {
+			if (window) {
+				sink__titles(&m, stack_set__total(sets[0]), title, sizeof(title),
+					     sub, sizeof(sub));
+			} else {
+				snprintf(title, sizeof(title), "Flame graph");
+				snprintf(sub, sizeof(sub), "%s: %llu %s in %zu stacks", in,
+					 (unsigned long long)stack_set__total(sets[0]), m.unit,
+					 stack_set__count(sets[0]));
+			}
+			if (a->title)
+				snprintf(title, sizeof(title), "%s", a->title);
+			if (a->subtitle)
+				snprintf(sub, sizeof(sub), "%s", a->subtitle);
+			a->fo.title = title;
+			a->fo.subtitle = sub;
+			a->fo.unit = m.unit;
+			err = a->format == SINK_SVG ? flame__write_svg(out.f, sets[0], &a->fo)
+						    : sink__write(out.f, a->format, sets[0], &m);
+		}
 	}
 	if (err && err != -EIO) {
 		vigil_err("%s: cannot write the %s: %s", a->cmd, sink__format_name(a->format),
@@ -380,6 +450,7 @@ static int run(struct flame_args *a)
 		goto done;
 	ret = EXIT_OK;
 done:
+	json_object_put(desc);
 	outfile__abort(&out);
 	stack_set__free(sets[0]);
 	stack_set__free(sets[1]);

@@ -474,6 +474,10 @@ test_agent_window_formats()
 		((svg == total)) || fail "$(basename "$f"): the flame graph's total is $svg, the window's $total"
 		grep -q 'pid [0-9]*, cpu-clock at 97 Hz, [0-9-]* [0-9:]* UTC, 1\.[0-9] s\|pid [0-9]*, cpu-clock at 97 Hz, [0-9-]* [0-9:]* UTC, 0\.[0-9] s' "${f%.folded}.svg" ||
 			fail "$(basename "$f" .folded).svg: no subtitle naming the target, rate, start and length: $(grep -o 'class="subtitle"[^<]*' "${f%.folded}.svg")"
+		# a window drawn later is titled from its .json: rate, start and length
+		"$VIGIL" flamegraph "$f" -o "$T/later.svg" 2>"$T/fg.err" || fail "vigil flamegraph $f: $(first_line "$T/fg.err")"
+		grep -q 'class="subtitle"[^<]*, cpu-clock at 97 Hz, [0-9-]* [0-9:]* UTC, [01]\.[0-9] s, '"$total"' samples<' "$T/later.svg" ||
+			fail "vigil flamegraph $(basename "$f"): its subtitle does not come from the window's .json: $(grep -o 'class="subtitle"[^<]*' "$T/later.svg")"
 		pprof_folded "${f%.folded}.pb.gz" "$T/pp.folded"
 		LC_ALL=C sort "$f" | cmp -s - "$T/pp.folded" ||
 			fail "$(basename "$f" .folded).pb.gz: its samples are not the window's stacks: $(LC_ALL=C sort "$f" | diff - "$T/pp.folded" | head -n 4 | tr '\n' '|')"
