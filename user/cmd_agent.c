@@ -115,7 +115,7 @@ static void usage(FILE *f)
 		"      --keep-windows N    agent.keep_windows: the newest N windows (1440)\n"
 		"      --keep-mb MB        agent.keep_mb: at most MB of them (256; 0: no limit)\n"
 		"      --no-syslog         agent.syslog = no: alerts on stderr only\n"
-		"      --format LIST       agent.formats: svg, pprof or both, written beside\n"
+		"      --format LIST       agent.formats: svg, pprof or svg,pprof, written beside\n"
 		"                          each window's .folded (a flame graph, pprof)\n"
 		"  -p, --pid PID[,PID...]  target.pid: these processes (default: every one)\n"
 		"      --name GLOB         target.name: processes whose name or executable\n"
@@ -845,6 +845,7 @@ static int write_window(struct agent *ag)
 	char base[32], path[PATH_MAX], jpath[PATH_MAX], xpath[PATH_MAX], what[256];
 	struct outfile x = {};
 	const char *failed = path;
+
 	struct profile_meta meta = {
 		.command = "vigil agent",
 		.target = what,
@@ -890,8 +891,14 @@ static int write_window(struct agent *ag)
 		strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		json_object_object_add(j, "end", json_object_new_string(t));
 	}
-	json_object_object_add(j, "seconds",
-			       json_object_new_double((now.mono_ns - ag->window_mono) / 1e9));
+	{
+		char secs[32];
+		double d = (now.mono_ns - ag->window_mono) / 1e9;
+
+		/* milliseconds are all a window's length means; json-c would print 17 digits */
+		snprintf(secs, sizeof(secs), "%.3f", d);
+		json_object_object_add(j, "seconds", json_object_new_double_s(d, secs));
+	}
 	json_object_object_add(j, "clock",
 			       json_object_new_string(c->clock == PROFILE_CLOCK_CPU    ? "cpu"
 						      : c->clock == PROFILE_CLOCK_WALL ? "wall"
@@ -915,23 +922,32 @@ static int write_window(struct agent *ag)
 	err = outfile__open(&out, path);
 	if (!err) {
 		err = folded__write(out.f, ag->window);
-		err = err ?: outfile__commit(&out);
+		/* a write error shows in the stream: commit says which, with the file's name */
+		if (!err || err == -EIO)
+			err = outfile__commit(&out);
 	}
-	/* then the other formats asked for, and last the description */
+	/*
+	 * Then the other formats asked for: a window is its profile and its
+	 * description, so one that fails is said and the window still kept.
+	 */
 	for (int k = 0; !err && k < 2; k++) {
-		bool want = k ? c->pprof : c->svg;
+		enum sink_format fmt = k ? SINK_PPROF : SINK_SVG;
+		int xerr;
 
-		if (!want)
+		if (!(k ? c->pprof : c->svg))
 			continue;
 		snprintf(xpath, sizeof(xpath), "%.*s%s", (int)(strlen(path) - strlen(".folded")),
 			 path, k ? ".pb.gz" : ".svg");
-		failed = xpath;
-		err = outfile__open(&x, xpath);
-		if (!err) {
-			err = sink__write(x.f, k ? SINK_PPROF : SINK_SVG, ag->window, &meta);
-			err = err ?: outfile__commit(&x);
+		xerr = outfile__open(&x, xpath);
+		if (!xerr) {
+			xerr = sink__write(x.f, fmt, ag->window, &meta);
+			if (!xerr || xerr == -EIO)
+				xerr = outfile__commit(&x);
 		}
 		outfile__abort(&x);
+		if (xerr)
+			say(ag, LOG_ERR, "window %s: no %s: cannot write %s: %s", base,
+			    sink__format_name(fmt), xpath, strerror(-xerr));
 	}
 	if (!err) {
 		failed = jpath;

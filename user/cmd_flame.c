@@ -64,8 +64,8 @@ static void usage_diff(FILE *f)
 {
 	fprintf(f,
 		"Usage: vigil diff BEFORE.folded AFTER.folded [-o OUT] [options]\n"
-		"Compare two folded profiles: AFTER's flame graph, each frame red as far as it\n"
-		"grew since BEFORE, blue as far as it shrank.\n"
+		"Compare two folded profiles: AFTER's flame graph, each frame red as it grew\n"
+		"since BEFORE, blue as it shrank, deeper the more it changed against its size.\n"
 		"\n"
 		"Options:\n"
 		"  -o, --output FILE     write here (default or '-': stdout)\n"
@@ -121,20 +121,26 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 		{"title", required_argument, NULL, OPT_TITLE},
 		{"subtitle", required_argument, NULL, OPT_SUBTITLE},
 		{"unit", required_argument, NULL, OPT_UNIT},
-		{"clock", required_argument, NULL, OPT_CLOCK},
-		{"freq", required_argument, NULL, 'F'},
 		{"width", required_argument, NULL, OPT_WIDTH},
 		{"min-width", required_argument, NULL, OPT_MINWIDTH},
 		{"help", no_argument, NULL, 'h'},
+		/* flamegraph's own: diff stops at the entry before them */
+		{"clock", required_argument, NULL, OPT_CLOCK},
+		{"freq", required_argument, NULL, 'F'},
 		{},
 	};
+	static struct option diff_longopts[sizeof(longopts) / sizeof(longopts[0])];
 	bool diff = !strcmp(a->cmd, "diff");
 	double w;
 	int c;
 
+	/* diff's options: flamegraph's up to --clock, and an end */
+	for (size_t i = 0; longopts[i].name && strcmp(longopts[i].name, "clock"); i++)
+		diff_longopts[i] = longopts[i];
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, diff ? ":o:nh" : ":o:F:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, diff ? ":o:nh" : ":o:F:h",
+				diff ? diff_longopts : longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->output = optarg;
@@ -149,8 +155,10 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 			a->format_given = true;
 			break;
 		case 'n':
-			if (!diff)
-				goto unknown;
+			if (!diff) {
+				vigil_err("flamegraph: --normalize is vigil diff's");
+				return EXIT_USAGE;
+			}
 			a->normalize = true;
 			break;
 		case OPT_INVERTED:
@@ -175,8 +183,6 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 			a->unit = optarg;
 			break;
 		case OPT_CLOCK:
-			if (diff)
-				goto unknown;
 			if (strcmp(optarg, "cpu") && strcmp(optarg, "off") &&
 			    strcmp(optarg, "wall")) {
 				vigil_err("%s: --clock '%s': expected cpu, off or wall", a->cmd,
@@ -204,7 +210,6 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 			vigil_err("%s: option '%s' needs a value", a->cmd, argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-		unknown:
 			vigil_err("%s: unknown option '%s' (vigil %s --help lists them)", a->cmd,
 				  argv[optind - 1], a->cmd);
 			return EXIT_USAGE;
@@ -231,6 +236,21 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 		if (n > 7 && !strcmp(o + n - 7, ".folded"))
 			a->format = SINK_FOLDED;
 	}
+	if (a->output && !a->output[0]) {
+		vigil_err("%s: -o: empty file name", a->cmd);
+		return EXIT_USAGE;
+	}
+	if ((a->fo.inverted || a->fo.reverse) && a->format != SINK_SVG) {
+		vigil_err("%s: %s draws a graph: it needs svg, not %s", a->cmd,
+			  a->fo.inverted ? "--inverted" : "--reverse",
+			  sink__format_name(a->format));
+		return EXIT_USAGE;
+	}
+	if (a->format == SINK_PPROF && (!a->output || !strcmp(a->output, "-")) &&
+	    isatty(STDOUT_FILENO)) {
+		vigil_err("%s: pprof is gzipped binary: give -o FILE, or redirect stdout", a->cmd);
+		return EXIT_USAGE;
+	}
 	if (diff && a->format == SINK_PPROF) {
 		vigil_err("diff: a difference has no pprof form; use svg or folded");
 		return EXIT_USAGE;
@@ -240,7 +260,7 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 		return EXIT_USAGE;
 	}
 	if (a->clock && strcmp(a->clock, "cpu") && (!a->unit || !strcmp(a->unit, "samples"))) {
-		vigil_err("%s: --clock %s needs --unit us or ns: off-CPU values are times", a->cmd,
+		vigil_err("%s: --clock %s needs --unit us or ns: its values are times", a->cmd,
 			  a->clock);
 		return EXIT_USAGE;
 	}
@@ -380,8 +400,21 @@ static int run(struct flame_args *a)
 	}
 	ret = EXIT_RUNTIME;
 	a->fo.unit = a->unit ? a->unit : "samples";
+	for (int i = 0; i < (diff ? 2 : 1); i++) {
+		if (!stack_set__total(sets[i]))
+			vigil_err("%s: %s holds no samples", a->cmd,
+				  a->inputs[i] && strcmp(a->inputs[i], "-") ? a->inputs[i]
+									    : "stdin");
+	}
 	if (diff) {
 		__u64 tb = stack_set__total(sets[0]), ta = stack_set__total(sets[1]);
+
+		if (a->normalize && (!tb || !ta)) {
+			vigil_err("diff: --normalize: %s's total is 0, nothing to scale by; not "
+				  "normalised",
+				  !tb ? "BEFORE" : "AFTER");
+			a->normalize = false;
+		}
 
 		snprintf(title, sizeof(title), "%s",
 			 a->title ? a->title : "Differential flame graph");
@@ -400,12 +433,12 @@ static int run(struct flame_args *a)
 			err = flame__write_diff_svg(out.f, sets[0], sets[1], a->normalize, &a->fo);
 	} else {
 		const char *in = a->inputs[0] && strcmp(a->inputs[0], "-") ? a->inputs[0] : "stdin";
+		const char *base = strrchr(in, '/') ? strrchr(in, '/') + 1 : in;
 		struct profile_meta m = {
 			.command = "vigil flamegraph",
-			.target = in,
+			.target = base, /* a title has room for the file's name, not its folder */
 			.clock = "cpu",
-			.event = "cpu-clock",
-			.freq = 99,
+			.freq = 99, /* vigil's rate, for pprof's period, unless -F or a window says */
 			.unit = "samples",
 		};
 		bool window = window_meta(a->inputs[0], &m, &desc);
@@ -425,9 +458,14 @@ static int run(struct flame_args *a)
 					     sub, sizeof(sub));
 			} else {
 				snprintf(title, sizeof(title), "Flame graph");
-				snprintf(sub, sizeof(sub), "%s: %llu %s in %zu stacks", in,
-					 (unsigned long long)stack_set__total(sets[0]), m.unit,
-					 stack_set__count(sets[0]));
+				__u64 total = stack_set__total(sets[0]);
+				size_t count = stack_set__count(sets[0]);
+				bool samples = !strcmp(m.unit, "samples");
+
+				snprintf(sub, sizeof(sub), "%s: %llu %s in %zu stack%s", in,
+					 (unsigned long long)total,
+					 samples && total == 1 ? "sample" : m.unit, count,
+					 count == 1 ? "" : "s");
 			}
 			if (a->title)
 				snprintf(title, sizeof(title), "%s", a->title);

@@ -39,6 +39,7 @@ struct tree {
 	__u32 *slots; /* (parent, name) -> child, open addressing */
 	size_t scap;
 	__u32 *parent_of; /* parallel to n: the parent's index */
+	size_t depth;	  /* of the deepest stack */
 };
 
 static size_t slot_of(const struct tree *t, __u32 parent, const char *name)
@@ -153,6 +154,8 @@ static int tree_add_set(struct tree *t, struct stack_set *set, bool reverse)
 
 		if (!st->value)
 			continue;
+		if (st->depth > t->depth)
+			t->depth = st->depth;
 		t->n[0].v += st->value;
 		for (size_t i = 0; i < st->depth; i++) {
 			at = child(t, at, frame_at(st, i, reverse), true);
@@ -207,7 +210,6 @@ struct draw {
 	const struct flame_opts *o;
 	bool diff;
 	double total, px_per, min_w; /* px_per: pixels per unit of value */
-	double max_delta;	     /* diff: the largest |v - b| below the root */
 	double gone;		     /* diff: before's value on paths after does not have */
 	unsigned int width, height, max_depth;
 	size_t frames;
@@ -337,11 +339,15 @@ static void frame_colour(const char *name, int depth, char *out, size_t len)
 			 (int)(55 * a));
 }
 
-/* Diff: red as v grew past b, blue as it shrank; white unchanged. */
-static void diff_colour(const struct draw *dr, const struct node *n, char *out, size_t len)
+/*
+ * Diff: red as v grew past b, blue as it shrank, white unchanged; how deep
+ * by the change against the frame's own size, so a frame that is new or
+ * gone is fully coloured however small, and one that moved 1% is pale.
+ */
+static void diff_colour(const struct node *n, char *out, size_t len)
 {
-	double d = n->v - n->b;
-	int k = dr->max_delta > 0 ? (int)ceil(fabs(d) / dr->max_delta * 200) : 0;
+	double d = n->v - n->b, most = n->v > n->b ? n->v : n->b;
+	int k = most > 0 ? (int)ceil(fabs(d) / most * 200) : 0;
 
 	if (fabs(d) < 1e-9)
 		k = 0;
@@ -387,6 +393,19 @@ static double frame_y(const struct draw *dr, unsigned int depth)
 	return dr->height - BOTTOM - (depth + 1.0) * FRAME_H;
 }
 
+/* s, cut to max characters with ".." when longer. */
+static void put_fitted(FILE *f, const char *s, double max)
+{
+	size_t fit = max < 3 ? 3 : (size_t)max;
+
+	if (utf8_len(s, fit) <= fit) {
+		xml_put(f, s, SIZE_MAX);
+	} else {
+		xml_put(f, s, fit - 2);
+		fputs("..", f);
+	}
+}
+
 static void emit_frame(struct draw *dr, const char *name, const struct node *n, double b, int depth,
 		       double x, double w, const char *fill, size_t merged)
 {
@@ -422,68 +441,87 @@ static void emit_frame(struct draw *dr, const char *name, const struct node *n, 
 	fputs("</g>\n", f);
 }
 
-/*
- * Draw node i at depth, from x, and below it its children; or, with f
- * NULL, only find the deepest frame drawn. kids is scratch for this depth
- * and those below it.
- */
-static void draw_node(struct draw *dr, __u32 i, int depth, double x, __u32 *kids)
+/* One frame on the path being drawn, and how far through its children the drawing is. */
+struct level {
+	__u32 node;
+	double x;    /* where its next child goes */
+	__u32 *kids; /* its children, wide ones first */
+	size_t nk, narrow, next;
+};
+
+static void visit(struct draw *dr, __u32 i, int depth, double x)
 {
 	const struct node *n = &dr->t->n[i];
-	double w = n->v * dr->px_per;
-	size_t nk, narrow;
 	char fill[48];
 
 	if ((unsigned int)depth > dr->max_depth)
 		dr->max_depth = depth;
 	dr->frames++;
-	if (dr->f) {
-		if (dr->diff)
-			diff_colour(dr, n, fill, sizeof(fill));
-		else
-			frame_colour(n->name, depth, fill, sizeof(fill));
-		emit_frame(dr, depth ? n->name : "all", n, n->b, depth, x, w, fill, 0);
-	}
-	nk = sorted_kids(dr, i, kids, &narrow);
-	for (size_t k = 0; k < nk - narrow; k++) {
-		draw_node(dr, kids[k], depth + 1, x, kids + nk);
-		x += dr->t->n[kids[k]].v * dr->px_per;
-	}
-	if (narrow) {
-		struct node m = {0};
-		char name[64];
-
-		for (size_t k = nk - narrow; k < nk; k++) {
-			m.v += dr->t->n[kids[k]].v;
-			m.b += dr->t->n[kids[k]].b;
-		}
-		if (narrow < 2 || m.v * dr->px_per < dr->min_w) {
-			dr->dropped += m.v;
-			return;
-		}
-		if ((unsigned int)depth + 1 > dr->max_depth)
-			dr->max_depth = depth + 1;
-		dr->frames++;
-		if (!dr->f)
-			return;
-		snprintf(name, sizeof(name), "[%zu frames narrower than %.2g px]", narrow,
-			 dr->min_w);
-		if (dr->diff)
-			diff_colour(dr, &m, fill, sizeof(fill));
-		else
-			snprintf(fill, sizeof(fill), "rgb(185,185,185)");
-		emit_frame(dr, name, &m, m.b, depth + 1, x, m.v * dr->px_per, fill, narrow);
-	}
+	if (!dr->f)
+		return;
+	if (dr->diff)
+		diff_colour(n, fill, sizeof(fill));
+	else
+		frame_colour(n->name, depth, fill, sizeof(fill));
+	emit_frame(dr, depth ? n->name : "all", n, n->b, depth, x, n->v * dr->px_per, fill, 0);
 }
 
-static void max_delta(struct draw *dr)
+/* After node's wide children: its narrow ones, as one frame at x if together wide enough. */
+static void visit_narrow(struct draw *dr, const struct level *l, int depth)
 {
-	dr->max_delta = 0;
-	for (size_t i = 1; i < dr->t->len; i++) {
-		double d = fabs(dr->t->n[i].v - dr->t->n[i].b);
+	struct node m = {0};
+	char name[64], fill[48];
 
-		if (d > dr->max_delta)
-			dr->max_delta = d;
+	if (!l->narrow)
+		return;
+	for (size_t k = l->nk - l->narrow; k < l->nk; k++) {
+		m.v += dr->t->n[l->kids[k]].v;
+		m.b += dr->t->n[l->kids[k]].b;
+	}
+	if (l->narrow < 2 || m.v * dr->px_per < dr->min_w) {
+		dr->dropped += m.v;
+		return;
+	}
+	if ((unsigned int)depth > dr->max_depth)
+		dr->max_depth = depth;
+	dr->frames++;
+	if (!dr->f)
+		return;
+	snprintf(name, sizeof(name), "[%zu frames narrower than %.2g px]", l->narrow, dr->min_w);
+	if (dr->diff)
+		diff_colour(&m, fill, sizeof(fill));
+	else
+		snprintf(fill, sizeof(fill), "rgb(185,185,185)");
+	emit_frame(dr, name, &m, m.b, depth, l->x, m.v * dr->px_per, fill, l->narrow);
+}
+
+/*
+ * Draw the tree depth first, each frame before its children, without
+ * recursion (folded input may hold stacks of any depth); or, with f NULL,
+ * only count the frames and find the deepest. path has a level per depth.
+ */
+static void draw_tree(struct draw *dr, struct level *path)
+{
+	int d = 0;
+
+	visit(dr, 0, 0, XPAD);
+	path[0] = (struct level){.node = 0, .x = XPAD, .kids = dr->kids};
+	path[0].nk = sorted_kids(dr, 0, path[0].kids, &path[0].narrow);
+	while (d >= 0) {
+		struct level *l = &path[d];
+		__u32 c;
+
+		if (l->next == l->nk - l->narrow) {
+			visit_narrow(dr, l, d + 1);
+			d--;
+			continue;
+		}
+		c = l->kids[l->next++];
+		visit(dr, c, d + 1, l->x);
+		path[d + 1] = (struct level){.node = c, .x = l->x, .kids = l->kids + l->nk};
+		path[d + 1].nk = sorted_kids(dr, c, path[d + 1].kids, &path[d + 1].narrow);
+		l->x += dr->t->n[c].v * dr->px_per;
+		d++;
 	}
 }
 
@@ -529,12 +567,13 @@ static void put_header(struct draw *dr, const char *mode)
 	fputs("]]></script>\n", f);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"#f8f8f4\"/>\n",
 		dr->width, dr->height);
+	/* between Reset Zoom and Search: about 17 px characters, 110 px on each side */
 	fprintf(f, "<text class=\"title\" x=\"%u\" y=\"24\">", dr->width / 2);
-	xml_put(f, o->title ? o->title : "Flame Graph", SIZE_MAX);
+	put_fitted(f, o->title ? o->title : "Flame Graph", (dr->width - 220) / (17 * 0.59));
 	fputs("</text>\n", f);
 	if (o->subtitle) {
 		fprintf(f, "<text class=\"subtitle\" x=\"%u\" y=\"42\">", dr->width / 2);
-		xml_put(f, o->subtitle, SIZE_MAX);
+		put_fitted(f, o->subtitle, (dr->width - 220) / CHAR_W);
 		fputs("</text>\n", f);
 	}
 	if (dr->diff) {
@@ -563,6 +602,7 @@ static int draw(struct draw *dr, FILE *f, const char *mode)
 {
 	const struct tree *t = dr->t;
 	const struct flame_opts *o = dr->o;
+	struct level *path;
 
 	dr->width = o->width ? o->width : 1200;
 	dr->min_w = o->min_width > 0 ? o->min_width : 0.1;
@@ -571,19 +611,24 @@ static int draw(struct draw *dr, FILE *f, const char *mode)
 	dr->px_per = dr->total > 0 ? (dr->width - 2.0 * XPAD) / dr->total : 0;
 	/* scratch for the children of the nodes on one path: disjoint, so t->len in all */
 	dr->kids = malloc(t->len * sizeof(*dr->kids));
-	if (!dr->kids)
+	path = malloc((t->depth + 2) * sizeof(*path));
+	if (!dr->kids || !path) {
+		free(dr->kids);
+		free(path);
 		return -ENOMEM;
+	}
 	dr->f = NULL;
 	dr->max_depth = 0;
 	dr->frames = 0;
 	dr->dropped = 0;
-	draw_node(dr, 0, 0, XPAD, dr->kids);
+	draw_tree(dr, path);
 	dr->height = TOP + (dr->max_depth + 1) * FRAME_H + BOTTOM;
 	dr->f = f;
 	put_header(dr, mode);
 	dr->frames = 0;
 	dr->dropped = 0;
-	draw_node(dr, 0, 0, XPAD, dr->kids);
+	draw_tree(dr, path);
+	free(path);
 	fprintf(f, "<desc>%zu frames drawn; %llu %s in frames too narrow to draw</desc>\n</svg>\n",
 		dr->frames, (unsigned long long)dr->dropped, dr->unit);
 	free(dr->kids);
@@ -628,7 +673,6 @@ int flame__write_diff_svg(FILE *f, struct stack_set *before, struct stack_set *a
 	dr.t = &t;
 	if (!err) {
 		dr.gone = gone;
-		max_delta(&dr);
 		err = draw(&dr, f, "diff");
 	}
 	tree_free(&t);

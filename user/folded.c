@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* folded.c: stack sets to and from folded stacks, one frame per ';'-separated field. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "folded.h"
@@ -94,6 +96,16 @@ static int split_frames(char *line, struct strtab *names, const char ***frames, 
 	}
 }
 
+/* Whether the n bytes before end are " DIGITS": a second count, as vigil diff writes. */
+static bool ends_in_count(const char *line, const char *end)
+{
+	const char *p = end;
+
+	while (p > line && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return p < end && p > line && (p[-1] == ' ' || p[-1] == '\t');
+}
+
 int folded__read(FILE *f, const char *name, struct stack_set *set, char *err, size_t errlen)
 {
 	struct strtab *names = stack_set__strtab(set);
@@ -106,32 +118,61 @@ int folded__read(FILE *f, const char *name, struct stack_set *set, char *err, si
 
 	while ((n = getline(&line, &len, f)) >= 0) {
 		unsigned long long v;
-		char *sp, *end;
+		char *sp, *end, *text = line;
 
 		lineno++;
-		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-			line[--n] = '\0';
+		if ((size_t)n != strlen(line)) {
+			snprintf(err, errlen, "%s:%lu: holds a NUL byte: not folded text", name,
+				 lineno);
+			ret = -EINVAL;
+			break;
+		}
+		/* a byte order mark, as some editors on Windows begin a file */
+		if (lineno == 1 && !strncmp(text, "\xef\xbb\xbf", 3)) {
+			text += 3;
+			n -= 3;
+		}
+		while (n > 0 && strchr("\n\r \t", text[n - 1]))
+			text[--n] = '\0';
 		if (!n)
 			continue;
-		sp = strrchr(line, ' ');
-		if (!sp || sp == line) {
+		sp = text + n;
+		while (sp > text && sp[-1] != ' ' && sp[-1] != '\t')
+			sp--;
+		if (sp == text || sp - 1 == text) {
 			snprintf(err, errlen, "%s:%lu: expected 'frame;frame;... COUNT'", name,
 				 lineno);
 			ret = -EINVAL;
 			break;
 		}
 		errno = 0;
-		v = strtoull(sp + 1, &end, 10);
-		if (sp[1] < '0' || sp[1] > '9' || *end || errno) {
+		v = strtoull(sp, &end, 10);
+		if (*sp < '0' || *sp > '9' || *end || errno) {
 			snprintf(err, errlen, "%s:%lu: '%.40s' is not a whole number of samples",
-				 name, lineno, sp + 1);
+				 name, lineno, sp);
 			ret = -EINVAL;
 			break;
 		}
-		while (sp > line && sp[-1] == ' ')
+		sp--;
+		while (sp > text && (sp[-1] == ' ' || sp[-1] == '\t'))
 			sp--;
+		if (ends_in_count(text, sp)) {
+			snprintf(
+				err, errlen,
+				"%s:%lu: two counts: vigil diff's two-column output, not a profile",
+				name, lineno);
+			ret = -EINVAL;
+			break;
+		}
 		*sp = '\0';
-		ret = split_frames(line, names, &frames, &cap, &depth);
+		/* every sink keeps totals in a signed 64-bit number (pprof's) */
+		if (v > INT64_MAX - stack_set__total(set)) {
+			snprintf(err, errlen, "%s:%lu: the counts add up to more than 2^63 - 1",
+				 name, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		ret = split_frames(text, names, &frames, &cap, &depth);
 		if (!ret)
 			ret = stack_set__add(set, frames, depth, v);
 		if (ret) {

@@ -23,8 +23,10 @@ char *folded__sanitize(const char *name, char *out, size_t len);
 
 /*
  * Read folded stacks from f into set: "frame;frame;... VALUE" per line,
- * outermost frame first, VALUE a whole number; empty lines are skipped and
- * a stack given twice adds up. name is the input's name for messages.
+ * outermost frame first, VALUE a whole number after a space or a tab;
+ * empty lines, trailing blanks, CRLF and a leading byte order mark are
+ * taken in stride, and a stack given twice adds up. The values may add
+ * up to 2^63 - 1. name is the input's name for messages.
  * Returns 0; -EINVAL for a malformed line, with "NAME:LINE: what is wrong"
  * in err; -ENOMEM; -EIO when f cannot be read (err says so).
  */

@@ -23,7 +23,8 @@ static const struct command {
 	{"agent", cmd_agent, "stay on: windows of profiles, counters and timers to statsd, alerts"},
 	{"trace", cmd_trace, "time calls of functions and USDT probes: a pstats table, callers"},
 	{"flamegraph", cmd_flamegraph, "draw a folded profile as an interactive SVG flame graph"},
-	{"diff", cmd_diff, "compare two profiles: a differential flame graph, red grew, blue shrank"},
+	{"diff", cmd_diff,
+	 "compare two profiles: a differential flame graph, red grew, blue shrank"},
 };
 
 static void usage(FILE *f)
@@ -55,6 +56,17 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		vigil_err("no command given (vigil --help lists them)");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "help") && argc > 2) {
+		/* vigil help COMMAND: the command's own help */
+		char *args[] = {argv[2], "--help", NULL};
+
+		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+			if (!strcmp(argv[2], commands[i].name))
+				return commands[i].run(2, args);
+		}
+		vigil_err("unknown command '%s' (vigil --help lists them)", argv[2]);
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

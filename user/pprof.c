@@ -13,6 +13,7 @@
 #include "stacks.h"
 #include "strtab.h"
 #include "symbolizer.h"
+#include "util.h"
 
 #define KERNEL_SUFFIX "_[k]" /* profile.c's mark of a kernel frame */
 #define NS_PER_S      1000000000ULL
@@ -156,9 +157,18 @@ static int reserve(void **v, size_t n, size_t *cap, size_t size)
 /* The index of s in the string table, added if new; -1 when out of memory. */
 static long long str_index(struct writer *w, const char *s)
 {
-	const char *copy = strtab__intern(w->strs, s);
+	const char *copy;
 	__u64 key[MAP_KEY_WORDS], v;
 
+	/* profile.proto's strings must be UTF-8 (protoc refuses the file otherwise) */
+	if (utf8_clean(s)) {
+		copy = strtab__intern(w->strs, s);
+	} else {
+		char *clean = utf8_sanitize(s);
+
+		copy = clean ? strtab__intern(w->strs, clean) : NULL;
+		free(clean);
+	}
 	if (!copy)
 		return -1;
 	v = map_find(&w->str_ids, key2(key, copy, 0));
@@ -484,8 +494,15 @@ static int add_samples(struct writer *w, struct stack **sorted, size_t count, co
 		nl += st->depth;
 		s->value = out->values + out->n * k->n;
 		s->n_value = k->n;
-		for (int t = 0; t < k->n; t++)
-			s->value[t] = (int64_t)(st->value * k->mult[t]);
+		for (int t = 0; t < k->n; t++) {
+			__u64 v;
+
+			/* pprof's values are signed 64-bit numbers */
+			if (__builtin_mul_overflow(st->value, (__u64)k->mult[t], &v) ||
+			    v > INT64_MAX)
+				return -ERANGE;
+			s->value[t] = (int64_t)v;
+		}
 		out->ptrs[out->n++] = s;
 	}
 	return 0;
@@ -549,8 +566,10 @@ int pprof__write(FILE *f, struct stack_set *set, const struct profile_meta *m)
 	dflt = str_index(&w, k.dflt);
 	if (comment < 0 || dflt < 0)
 		goto out;
-	if (add_samples(&w, sorted, stack_set__count(set), &k, &samples))
+	err = add_samples(&w, sorted, stack_set__count(set), &k, &samples);
+	if (err)
 		goto out;
+	err = -ENOMEM;
 
 	/* the arrays are final now: point at their elements */
 	fn_ptrs = calloc(w.nr_funcs + 1, sizeof(*fn_ptrs));

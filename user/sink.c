@@ -41,9 +41,10 @@ enum sink_format sink__format_of_path(const char *path)
 {
 	if (!path)
 		return SINK_FOLDED;
-	if (ends_with(path, ".svg"))
+	if (ends_with(path, ".svg") || ends_with(path, ".SVG"))
 		return SINK_SVG;
-	if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof"))
+	if (ends_with(path, ".pb.gz") || ends_with(path, ".pprof") || ends_with(path, ".PB.GZ") ||
+	    ends_with(path, ".PPROF"))
 		return SINK_PPROF;
 	return SINK_FOLDED;
 }
@@ -81,7 +82,12 @@ void sink__titles(const struct profile_meta *m, __u64 total, char *title, size_t
 	}
 	if (m->duration_ns)
 		ADD("%s%.1f s", n ? ", " : "", m->duration_ns / 1e9);
-	ADD("%s%llu %s", n ? ", " : "", (unsigned long long)total, m->unit ? m->unit : "samples");
+	if (m->unit && (!strcmp(m->unit, "us") || !strcmp(m->unit, "ns")))
+		ADD("%s%.2f s of thread time", n ? ", " : "",
+		    total / (!strcmp(m->unit, "us") ? 1e6 : 1e9));
+	else
+		ADD("%s%llu sample%s", n ? ", " : "", (unsigned long long)total,
+		    total == 1 ? "" : "s");
 #undef ADD
 }
 

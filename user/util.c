@@ -549,3 +549,64 @@ void quiet_libbpf(void)
 {
 	libbpf_set_print(libbpf_print);
 }
+
+int utf8_seq_len(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int len = p[0] < 0x80		  ? 1
+		  : (p[0] & 0xe0) == 0xc0 ? 2
+		  : (p[0] & 0xf0) == 0xe0 ? 3
+		  : (p[0] & 0xf8) == 0xf0 ? 4
+					  : 0;
+
+	if (!len || (len > 1 && (p[0] < 0xc2 || p[0] > 0xf4)))
+		return 0;
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	/* no overlong three-byte forms, no surrogates, nothing past U+10FFFF */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+		return 0;
+	return len;
+}
+
+static bool is_control(unsigned char c)
+{
+	return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+bool utf8_clean(const char *s)
+{
+	while (*s) {
+		int n = utf8_seq_len(s);
+
+		if (!n || (n == 1 && is_control(*s)))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+char *utf8_sanitize(const char *s)
+{
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	while (*s) {
+		int n = utf8_seq_len(s);
+
+		if (!n || (n == 1 && is_control(*s))) {
+			*o++ = '?';
+			s++;
+		} else {
+			memcpy(o, s, n);
+			o += n;
+			s += n;
+		}
+	}
+	*o = '\0';
+	return out;
+}

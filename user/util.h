@@ -84,6 +84,19 @@ bool outfile__same(const struct outfile *a, const struct outfile *b);
 /* Remove the temporary file; safe after commit and on a zeroed struct. */
 void outfile__abort(struct outfile *o);
 
+/* The length (1 to 4) of the valid UTF-8 sequence at s, or 0 where the bytes there are not one. */
+int utf8_seq_len(const char *s);
+
+/* Whether s is valid UTF-8 with no control character but tab. */
+bool utf8_clean(const char *s);
+
+/*
+ * s, made valid UTF-8 with no control character: each byte that is not
+ * part of a valid sequence, and each control character, becomes '?'. A
+ * new string the caller frees; NULL when out of memory.
+ */
+char *utf8_sanitize(const char *s);
+
 /* Monotonic time in nanoseconds. */
 unsigned long long now_ns(void);
 

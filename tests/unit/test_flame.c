@@ -18,6 +18,7 @@
 #include "folded.h"
 #include "sink.h"
 #include "stacks.h"
+#include "strtab.h"
 
 /* A set read from folded text; asserts it reads. */
 static struct stack_set *read_text(const char *text)
@@ -33,11 +34,11 @@ static struct stack_set *read_text(const char *text)
 	return set;
 }
 
-/* The reader's error for text, in err; returns its status. */
-static int read_error(const char *text, char *err, size_t len)
+/* The reader's error for the n bytes of text, in err; returns its status. */
+static int read_error_n(const char *text, size_t n, char *err, size_t len)
 {
 	struct stack_set *set = stack_set__new();
-	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	FILE *f = fmemopen((void *)text, n, "r");
 	int ret;
 
 	err[0] = '\0';
@@ -45,6 +46,11 @@ static int read_error(const char *text, char *err, size_t len)
 	fclose(f);
 	stack_set__free(set);
 	return ret;
+}
+
+static int read_error(const char *text, char *err, size_t len)
+{
+	return read_error_n(text, strlen(text), err, len);
 }
 
 static char *svg_of(struct stack_set *set, const struct flame_opts *o)
@@ -120,6 +126,51 @@ static void reader_names_the_line_that_is_wrong(void **state)
 	assert_int_equal(read_error("a 1.5\n", err, sizeof(err)), -EINVAL);
 	assert_int_equal(read_error("a 99999999999999999999999\n", err, sizeof(err)), -EINVAL);
 	assert_int_equal(read_error(" 5\n", err, sizeof(err)), -EINVAL);
+	/* vigil diff's two columns are not a profile */
+	assert_int_equal(read_error("a;b 3 4\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "in.folded:1: two counts: vigil diff's two-column output, not a "
+				 "profile");
+	/* every sink can hold the total: at most 2^63 - 1 */
+	assert_int_equal(read_error("a 9223372036854775807\nb 1\n", err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "in.folded:2: the counts add up to more than 2^63 - 1");
+	assert_int_equal(read_error_n("a;b 1\na;b\0c 1\n", 14, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "in.folded:2: holds a NUL byte: not folded text");
+}
+
+static void reader_takes_blanks_tabs_and_a_byte_order_mark(void **state)
+{
+	struct stack_set *set;
+	struct stack **sorted;
+
+	(void)state;
+	set = read_text("\xef\xbb\xbf"
+			"app;f 2 \r\napp;g\t3\n \t\napp;f 1\t\n");
+	assert_int_equal(stack_set__count(set), 2);
+	assert_int_equal(stack_set__total(set), 6);
+	sorted = stack_set__sorted(set);
+	assert_string_equal(sorted[0]->frames[0], "app"); /* the mark is not part of the name */
+	assert_string_equal(sorted[0]->frames[1], "f");
+	assert_int_equal(sorted[0]->value, 3);
+	assert_string_equal(sorted[1]->frames[1], "g");
+	stack_set__free(set);
+}
+
+static void deep_stacks_are_drawn_without_recursion(void **state)
+{
+	struct stack_set *set = stack_set__new();
+	const char **frames = malloc(100000 * sizeof(*frames));
+	char *svg;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++)
+		frames[i] = strtab__intern(stack_set__strtab(set), i % 2 ? "odd" : "even");
+	assert_int_equal(stack_set__add(set, frames, 100000, 7), 0);
+	svg = svg_of(set, NULL);
+	assert_non_null(strstr(svg, "data-frames=\"100001\""));
+	assert_non_null(strstr(svg, "data-v=\"7\" data-d=\"100000\""));
+	free(svg);
+	free(frames);
+	stack_set__free(set);
 }
 
 static void every_frame_has_its_value_and_width(void **state)
@@ -275,14 +326,17 @@ static void titles_say_what_when_how_long_and_rate(void **state)
 	(void)state;
 	sink__titles(&m, 1234, title, sizeof(title), sub, sizeof(sub));
 	assert_string_equal(title, "Wall-clock flame graph");
-	assert_string_equal(sub,
-			    "pid 42, cpu-clock at 99 Hz, 2026-12-03 21:12:16 UTC, 5.0 s, 1234 us");
+	assert_string_equal(sub, "pid 42, cpu-clock at 99 Hz, 2026-12-03 21:12:16 UTC, 5.0 s, 0.00 "
+				 "s of thread time");
 	m.clock = "off";
 	m.event = NULL;
 	m.start = 0;
-	sink__titles(&m, 7, title, sizeof(title), sub, sizeof(sub));
+	sink__titles(&m, 7250000, title, sizeof(title), sub, sizeof(sub));
 	assert_string_equal(title, "Off-CPU flame graph");
-	assert_string_equal(sub, "pid 42, 5.0 s, 7 us");
+	assert_string_equal(sub, "pid 42, 5.0 s, 7.25 s of thread time");
+	m.unit = "samples";
+	sink__titles(&m, 1, title, sizeof(title), sub, sizeof(sub));
+	assert_string_equal(sub, "pid 42, 5.0 s, 1 sample");
 }
 
 int main(void)
@@ -290,6 +344,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(reader_adds_repeated_stacks_and_skips_empty_lines),
 		cmocka_unit_test(reader_names_the_line_that_is_wrong),
+		cmocka_unit_test(reader_takes_blanks_tabs_and_a_byte_order_mark),
+		cmocka_unit_test(deep_stacks_are_drawn_without_recursion),
 		cmocka_unit_test(every_frame_has_its_value_and_width),
 		cmocka_unit_test(narrow_frames_are_merged_or_dropped),
 		cmocka_unit_test(names_are_escaped_and_made_valid_utf8),

@@ -450,6 +450,31 @@ static void every_frame_is_kept_and_names_share_functions(void **state)
 	stack_set__free(set);
 }
 
+static void names_are_made_utf8_and_values_must_fit(void **state)
+{
+	struct stack_set *set = stack_set__new();
+	struct profile_meta m = {.unit = "samples", .freq = 99};
+	FILE *f;
+	Profile *p;
+
+	(void)state;
+	/* a thread named with a byte that is not UTF-8 (prctl allows any) */
+	add(set, "bad\xffname;caf\xc3\xa9", 3);
+	p = round_trip(set, &m);
+	expect_well_formed(p);
+	sample_of(p, "bad?name;caf\xc3\xa9");
+	for (size_t i = 0; i < p->n_string_table; i++)
+		assert_null(strchr(p->string_table[i], '\xff'));
+	perftools__profiles__profile__free_unpacked(p, NULL);
+	/* 2^62 samples at 99 Hz: their nanoseconds pass 2^63, which pprof cannot hold */
+	add(set, "huge", 1ULL << 62);
+	f = fopen("/dev/null", "w");
+	assert_non_null(f);
+	assert_int_equal(pprof__write(f, set, &m), -ERANGE);
+	fclose(f);
+	stack_set__free(set);
+}
+
 static void an_empty_profile_is_still_one(void **state)
 {
 	struct stack_set *set = stack_set__new();
@@ -648,6 +673,7 @@ int main(void)
 		cmocka_unit_test(cpu_microseconds_are_cpu_nanoseconds),
 		cmocka_unit_test(samples_without_a_rate_are_counts_only),
 		cmocka_unit_test(every_frame_is_kept_and_names_share_functions),
+		cmocka_unit_test(names_are_made_utf8_and_values_must_fit),
 		cmocka_unit_test(an_empty_profile_is_still_one),
 		cmocka_unit_test(a_large_profile_reads_back_whole),
 		cmocka_unit_test(a_failing_write_is_an_io_error),
