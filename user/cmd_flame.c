@@ -438,7 +438,8 @@ static int run(struct flame_args *a)
 			.command = "vigil flamegraph",
 			.target = base, /* a title has room for the file's name, not its folder */
 			.clock = "cpu",
-			.freq = 99, /* vigil's rate, for pprof's period, unless -F or a window says */
+			/* vigil's rate, for pprof's period, unless -F or a window says */
+			.freq = 99,
 			.unit = "samples",
 		};
 		bool window = window_meta(a->inputs[0], &m, &desc);

@@ -51,11 +51,10 @@ const char *sink__format_name(enum sink_format fmt);
  * A flame graph's title ("CPU flame graph", by m->clock) and subtitle
  * (target, event and rate, start, duration, total) for a profile of total.
  */
-void sink__titles(const struct profile_meta *m, __u64 total, char *title, size_t tlen,
-		  char *sub, size_t slen);
+void sink__titles(const struct profile_meta *m, __u64 total, char *title, size_t tlen, char *sub,
+		  size_t slen);
 
 /* Write set to f in fmt. 0, -ENOMEM, -EIO. */
-int sink__write(FILE *f, enum sink_format fmt, struct stack_set *set,
-		const struct profile_meta *m);
+int sink__write(FILE *f, enum sink_format fmt, struct stack_set *set, const struct profile_meta *m);
 
 #endif /* VIGIL_SINK_H */
