@@ -40,6 +40,7 @@ struct proc_wait;
 
 struct profile {
 	struct profile_bpf *skel;
+	bool no_batch; /* the kernel has no BPF_MAP_LOOKUP_AND_DELETE_BATCH: drain by key */
 	struct profile_opts opts;
 	int *pefds;
 	struct bpf_link **links;
@@ -658,6 +659,67 @@ static int lost_index(int err)
 	return err == -EFAULT ? PROFILE_LOST_EFAULT : PROFILE_LOST_OTHER;
 }
 
+/* Grow p->keys to hold at least n entries. 0 or -ENOMEM. */
+static int reserve_keys(struct profile *p, size_t n)
+{
+	size_t cap = p->keys_cap ? p->keys_cap : 256;
+	struct drained *k;
+
+	if (n <= p->keys_cap)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	k = realloc(p->keys, cap * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	p->keys = k;
+	p->keys_cap = cap;
+	return 0;
+}
+
+#define DRAIN_BATCH 256
+
+/*
+ * Read and delete every entry of the idle counts map into p->keys, a few
+ * hundred a syscall: BPF_MAP_LOOKUP_AND_DELETE_BATCH walks the buckets,
+ * where a walk by key would hash each 2 KiB key three times (next key,
+ * lookup, delete). Returns how many, or -errno; -EOPNOTSUPP on a kernel
+ * without batch operations (5.6), with nothing read.
+ */
+static long drain_counts_batch(struct profile *p, int fd)
+{
+	static struct profile_key keys[DRAIN_BATCH];
+	static struct profile_value vals[DRAIN_BATCH];
+	__u32 token = 0, want = DRAIN_BATCH;
+	bool first = true;
+	long n = 0;
+
+	for (;;) {
+		__u32 count = want;
+		int err = bpf_map_lookup_and_delete_batch(fd, first ? NULL : &token, &token, keys,
+							  vals, &count, NULL);
+
+		if (err && errno == ENOSPC && !count && want == DRAIN_BATCH) {
+			/* a bucket holds more than a batch: cannot happen at 256, but say so */
+			return -ENOSPC;
+		}
+		if (err && errno != ENOENT)
+			return first && (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOTSUP)
+				       ? -EOPNOTSUPP
+				       : -errno;
+		if (reserve_keys(p, n + count))
+			return -ENOMEM;
+		for (__u32 i = 0; i < count; i++) {
+			p->keys[n + i].key = keys[i];
+			memcpy(p->keys[n + i].v, vals[i].v, sizeof(p->keys[n + i].v));
+		}
+		n += count;
+		first = false;
+		if (err) /* ENOENT: that was the last batch */
+			return n;
+	}
+}
+
 /* Read every key of the idle counts map into p->keys; returns how many or -errno. */
 static long collect_counts(struct profile *p, int fd)
 {
@@ -666,13 +728,8 @@ static long collect_counts(struct profile *p, int fd)
 
 	for (;;) {
 		if ((size_t)n == p->keys_cap) {
-			size_t cap = p->keys_cap ? p->keys_cap * 2 : 256;
-			struct drained *k = realloc(p->keys, cap * sizeof(*k));
-
-			if (!k)
+			if (reserve_keys(p, n + 1))
 				return -ENOMEM;
-			p->keys = k;
-			p->keys_cap = cap;
 			prev = n ? &p->keys[n - 1].key : NULL;
 		}
 		if (bpf_map_get_next_key(fd, prev, &p->keys[n].key))
@@ -1189,7 +1246,13 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	nanosleep(&grace, NULL);
 
 	counts_fd = bpf_map__fd(idle ? p->skel->maps.counts1 : p->skel->maps.counts0);
-	n = collect_counts(p, counts_fd);
+	n = p->no_batch ? -EOPNOTSUPP : drain_counts_batch(p, counts_fd);
+	if (n == -EOPNOTSUPP) {
+		if (!p->no_batch)
+			vigil_info(1, "profile: no batch map operations; draining key by key");
+		p->no_batch = true;
+		n = collect_counts(p, counts_fd);
+	}
 	if (n < 0)
 		return n;
 	if (p->offcpu && (__u64)n * 4 > (__u64)p->count_entries * 3 && p->drain_ms > 100) {
@@ -1206,7 +1269,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 			last_poll = now_ns();
 		}
 	}
-	clear_counts(p, counts_fd, n);
+	if (p->no_batch)
+		clear_counts(p, counts_fd, n);
 	if (!err)
 		err = add_placeholder_for_full(p, set);
 	if (!err && p->offcpu) {
