@@ -40,6 +40,7 @@ NAMES = {
     "syscount": "syscount -L (libbpf-tools)",
     "floor": "floor: one empty program",
     "floor2": "floor: two empty programs (entry and exit)",
+    "floor-stacks": "floor: a program that only walks the stacks",
 }
 
 
@@ -167,8 +168,10 @@ class Report:
         metrics = [
             ("workload wall s", 3, lambda r, b: num(r, "work_ns") / 1e9),
             ("slowdown %", 1, lambda r, b: (num(r, "work_ns") / num(b, "work_ns") - 1) * 100),
-            ("CPU ms per 1000 samples (process + BPF)", 2, None),
+            ("CPU ms per 1000 samples: all", 2, None),
+            ("process + BPF", 2, None),
             ("of which BPF", 2, None),
+            ("workload's CPU time added", 2, None),
             ("peak RSS MB (record / fold step)", 1, None),
             ("map memory MB", 2, lambda r, b: num(r, "map_bytes") / 2**20),
             ("end of run to folded profile ms", 0,
@@ -184,17 +187,24 @@ class Report:
             self.w()
             expect = lambda r: float(hz) * ncpu * num(r, "window_ns") / 1e9 / 1000
             fns = {
-                "CPU ms per 1000 samples (process + BPF)": lambda r, b: (
+                "CPU ms per 1000 samples: all": lambda r, b: (
+                    (num(r, "tool_cpu_ns") + num(r, "work_cpu_ns") - num(b, "work_cpu_ns"))
+                    / 1e6 / expect(r)),
+                "process + BPF": lambda r, b: (
                     (num(r, "tool_cpu_ns") + num(r, "bpf_ns")) / 1e6 / expect(r)),
                 "of which BPF": lambda r, b: num(r, "bpf_ns") / 1e6 / expect(r),
+                "workload's CPU time added": lambda r, b: (
+                    (num(r, "work_cpu_ns") - num(b, "work_cpu_ns")) / 1e6 / expect(r)),
                 "peak RSS MB (record / fold step)": lambda r, b: num(r, "tool_maxrss_kb") / 1024,
             }
             self.w("| contender | " + " | ".join(m[0] for m in metrics) + " |")
             self.w("|---" * (len(metrics) + 1) + "|")
             med = {}
             for who in ["none"] + whos:
-                self.check("1", hz, who, ["work_ns"] + ([] if who == "none" else
-                                                         ["tool_cpu_ns", "samples"]))
+                need = ["work_ns"]
+                if who != "none":
+                    need += ["tool_cpu_ns"] + ([] if who.startswith("floor") else ["samples"])
+                self.check("1", hz, who, need)
                 cells = []
                 for name, digits, fn in metrics:
                     fn = fn or fns[name]
@@ -213,10 +223,11 @@ class Report:
                     cells.append(s)
                 self.w(f"| {NAMES.get(who, who)} | " + " | ".join(cells) + " |")
             self.w()
-            self.ratios("1", hz, med, ["slowdown %", "CPU ms per 1000 samples (process + BPF)",
+            self.ratios("1", hz, med, ["slowdown %", "CPU ms per 1000 samples: all",
+                                       "process + BPF",
                                        "peak RSS MB (record / fold step)", "map memory MB",
                                        "end of run to folded profile ms"])
-            cpu = "CPU ms per 1000 samples (process + BPF)"
+            cpu = "CPU ms per 1000 samples: all"
             best = self.best("1", med, cpu)
             self.goal(f"on-CPU {hz} Hz: CPU per 1000 samples at or below the best anchor's",
                       med.get(("vigil", cpu)), best, 1.0)
@@ -224,6 +235,7 @@ class Report:
             self.goals.append((f"on-CPU {hz} Hz: peak RSS under 50 MB",
                                "-" if rss is None else f"{rss:.1f} MB",
                                rss is not None and rss < 50))
+            self.diag("1", hz, "", "(bpf_stats on for every round)")
             self.w("Commands (`{PID}` is the workload's pid):")
             self.w()
             self.w("\n".join(self.command_lines("1", hz)))
@@ -239,6 +251,9 @@ class Report:
             ("rate against alone", 2, lambda r, b: num(b, "work_ns") / num(r, "work_ns")),
             ("us added per switch", 2,
              lambda r, b: (num(r, "work_ns") - num(b, "work_ns")) / num(r, "switches") / 1e3),
+            ("workload's CPU us added per switch", 2,
+             lambda r, b: (num(r, "work_cpu_ns") - num(b, "work_cpu_ns")) / num(r, "switches")
+             / 1e3),
             ("profiler CPU ms (process + BPF)", 1,
              lambda r, b: (num(r, "tool_cpu_ns") + num(r, "bpf_ns")) / 1e6),
             ("of which BPF", 1, lambda r, b: num(r, "bpf_ns") / 1e6),
@@ -246,7 +261,13 @@ class Report:
             ("peak RSS MB", 1, lambda r, b: num(r, "tool_maxrss_kb") / 1024),
             ("map memory MB", 1, lambda r, b: num(r, "map_bytes") / 2**20),
         ]
-        self.table("2", var, ["none"] + whos, metrics)
+        med = self.table("2", var, ["none"] + whos, metrics)
+        for key in ("us added per switch", "profiler CPU ms (process + BPF)"):
+            self.goal(f"off-CPU, whole system: {key} at or below the best anchor's",
+                      med.get(("vigil", key)), self.best("2", med, key), 1.0)
+            self.goal(f"off-CPU, -p: {key} at or below offcputime -p's",
+                      med.get(("vigil-p", key)), med.get(("offcputime-p", key)), 1.0)
+        self.diag("2", var, "", "(bpf_stats on for every round)")
         self.w("Commands:")
         self.w()
         self.w("\n".join(self.command_lines("2", var)))
@@ -283,7 +304,7 @@ class Report:
             v = med.get(("vigil", key))
             best = self.best(case, med, key)
             parts = [f"{ratio(v, best)} the best anchor's"]
-            for fl in ("floor", "floor2"):
+            for fl in ("floor", "floor2", "floor-stacks"):
                 if med.get((fl, key)) is not None:
                     parts.append(f"{ratio(v, med[(fl, key)])} {NAMES[fl].split(': ')[1]}'s")
             if med.get(("vigil-p", key)) is not None and med.get(("offcputime-p", key)):
@@ -308,6 +329,8 @@ class Report:
         metrics = [
             (f"ns per {unit}", 0, lambda r, b: num(r, "work_ns") / num(r, "ops")),
             (f"ns added per {unit}", 0,
+             lambda r, b: (num(r, "work_cpu_ns") - num(b, "work_cpu_ns")) / num(r, "ops")),
+            ("the same by wall time", 0,
              lambda r, b: (num(r, "work_ns") - num(b, "work_ns")) / num(r, "ops")),
             ("tool CPU ms", 1, lambda r, b: num(r, "tool_cpu_ns") / 1e6),
             ("peak RSS MB", 1, lambda r, b: num(r, "tool_maxrss_kb") / 1024),
@@ -331,33 +354,38 @@ class Report:
                       v, med.get(("floor2", added)), 2.0)
             self.goal("syscalls: added cost per syscall at or below the best anchor's",
                       v, self.best(case, med, added), 1.0)
-        self.diag(case, unit)
+        self.diag(case, "diag", unit, "from one more round with bpf_stats on")
         self.w("Commands:")
         self.w()
         self.w("\n".join(self.command_lines(case, var)))
         self.w()
 
-    def diag(self, case, unit):
-        """The BPF programs of each contender, from one more round with bpf_stats on."""
-        rows = [p for p in self.progs if p["case"] == case and p["var"] == "diag"]
+    def diag(self, case, var, unit, note):
+        """The BPF programs of each contender: runs and run time per run, medians over rounds."""
+        rows = [p for p in self.progs if p["case"] == case and p["var"] == var]
         if not rows:
             return
-        ops = {r["who"]: num(r, "ops") for r in self.rows
-               if r["case"] == case and r["var"] == "diag"}
-        self.w(f"BPF programs, from one more round with bpf_stats on (run time is the kernel's "
-               f"count, which adds its own clock reads to each run):")
-        self.w()
-        self.w(f"| contender | program | runs | ns per run | BPF ns per {unit} |")
-        self.w("|---|---|---|---|---|")
+        ops = {(r["who"], r["round"]): num(r, "ops") for r in self.rows
+               if r["case"] == case and r["var"] == var}
+        groups = {}
         for p in rows:
-            runs = num(p, "runs")
-            if not runs:
-                continue
-            per_run = num(p, "run_ns") / runs
-            n = ops.get(p["who"])
-            per = num(p, "run_ns") / n if n else None
-            self.w(f"| {NAMES.get(p['who'], p['who'])} | {p['name']} | {fmt(runs, 0)} | "
-                   f"{fmt(per_run, 0)} | {fmt(per, 0)} |")
+            if num(p, "runs"):
+                groups.setdefault((p["who"], p["name"]), []).append(p)
+        self.w(f"BPF programs {note} (run time is the kernel's count, which adds two clock "
+               "reads to each run: the floor's empty program shows what they cost):")
+        self.w()
+        per = f" | BPF ns per {unit}" if unit else ""
+        self.w(f"| contender | program | runs | ns per run{per} |")
+        self.w("|---|---|---|---|" + ("---|" if unit else ""))
+        for (who, name), ps in groups.items():
+            runs = summary([num(p, "runs") for p in ps], 0)[0]
+            per_run = summary([num(p, "run_ns") / num(p, "runs") for p in ps], 0)[0]
+            cells = [NAMES.get(who, who), name, runs, per_run]
+            if unit:
+                vals = [num(p, "run_ns") / ops[(who, p["round"])]
+                        if ops.get((who, p["round"])) else None for p in ps]
+                cells.append(summary(vals, 0)[0])
+            self.w("| " + " | ".join(cells) + " |")
         self.w()
 
     def case5(self):

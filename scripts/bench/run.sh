@@ -4,7 +4,8 @@
 #
 # Usage: scripts/bench/run.sh [--smoke] [--rounds N] [--cases "1 2 3 4 5"] [--out FILE]
 #
-#   1  on-CPU sampling, whole system, 99 and 999 Hz: vigil, perf record -g, bpftrace profile
+#   1  on-CPU sampling, whole system, 99 and 999 Hz: vigil, perf record -g, bpftrace profile,
+#      floors (an empty perf_event program; one that only walks the stacks)
 #   2  off-CPU, a pipe ping-pong on one CPU: vigil --clock off, offcputime, bpftrace, floor
 #   3  function tracing, a hot function: vigil trace, bpftrace, funclatency, floors
 #   4  syscalls, a getppid loop with failing close(-1)s: vigil syscalls, syscount -L,
@@ -100,6 +101,8 @@ setup() {
 			TOOL=("${BT[@]}" -e "profile:hz:$v { @[comm, ustack, kstack] = count(); }")
 			POST="awk -f $ROOT/scripts/bench/fold-bpftrace.awk $o.out > $o.folded"
 			FOLDED=$o.folded ;;
+		floor) TOOL=("$B/floor" "perf:$v") ;;
+		floor-stacks) TOOL=("$B/floor" "perf-stacks:$v") ;;
 		esac ;;
 	2)
 		WORK=(taskset -c 0 "$B/pingpong" "$PING")
@@ -199,7 +202,8 @@ measure() {
 	# did the contender produce what it should?
 	if [[ $check == ok && $who != none ]]; then
 		case $c in
-		1) if [[ -s $FOLDED ]] && grep -q 'leaf_' "$FOLDED"; then
+		1) [[ $who == floor* ]] ||
+		   if [[ -s $FOLDED ]] && grep -q 'leaf_' "$FOLDED"; then
 			extra=$(folded_counts "$FOLDED" stacks)
 		   else check=no_folded_stacks; fi ;;
 		2) case $who in
@@ -283,7 +287,7 @@ say "load average $load_start; $rounds round(s); cases $cases; raw results in ${
 for c in $cases; do
 	t0=$(date +%s)
 	case $c in
-	1) for hz in 99 999; do run_case 1 "$hz" none vigil perf bpftrace; done ;;
+	1) for hz in 99 999; do run_case 1 "$hz" none vigil perf bpftrace floor floor-stacks; done ;;
 	2) run_case 2 pinned none vigil vigil-p offcputime offcputime-p bpftrace floor ;;
 	3) run_case 3 hot none vigil bpftrace funclatency floor floor2
 	   rounds_saved=$rounds rounds=1

@@ -6,12 +6,16 @@
 //   raw_tp:NAME            the empty program on raw tracepoint NAME (sys_enter, sched_switch)
 //   uprobe:FILE:FUNC       the empty program at FUNC's entry in FILE (for -p PID only)
 //   uretprobe:FILE:FUNC    the same at FUNC's returns
+//   perf:HZ                the empty program on a cpu-clock sampling event of every CPU
+//   perf-stacks:HZ         the same with a program that walks the user and kernel stacks
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "floor.skel.h"
 
@@ -21,6 +25,34 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static struct bpf_link *links[256];
+static int nlinks;
+
+/* A sampling cpu-clock event at hz on each online CPU, prog attached to each. 0 or -1. */
+static int attach_perf(struct bpf_program *prog, unsigned long hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.freq = 1,
+		.sample_freq = hz,
+	};
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	for (int cpu = 0; cpu < ncpu && nlinks < 256; cpu++) {
+		int fd = syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0)
+			return -1;
+		links[nlinks] = bpf_program__attach_perf_event(prog, fd);
+		if (!links[nlinks])
+			return -1;
+		nlinks++;
+	}
+	return 0;
 }
 
 static struct bpf_link *attach(struct floor_bpf *skel, char *spec, int pid)
@@ -36,15 +68,15 @@ static struct bpf_link *attach(struct floor_bpf *skel, char *spec, int pid)
 		return bpf_program__attach_uprobe_opts(skel->progs.floor_uprobe, pid > 0 ? pid : -1,
 						       file, 0, &uo);
 	}
-	fprintf(stderr, "floor: bad SPEC (raw_tp:NAME, uprobe:FILE:FUNC, uretprobe:FILE:FUNC)\n");
+	fprintf(stderr, "floor: bad SPEC (raw_tp:NAME, uprobe:FILE:FUNC, uretprobe:FILE:FUNC, "
+			"perf:HZ, perf-stacks:HZ)\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct bpf_link *links[16];
 	struct floor_bpf *skel;
-	int pid = -1, n = 0, opt;
+	int pid = -1, opt;
 	sigset_t mask, old;
 
 	while ((opt = getopt(argc, argv, "p:")) != -1) {
@@ -63,14 +95,23 @@ int main(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		char spec[4096];
+		int err;
 
 		snprintf(spec, sizeof(spec), "%s", argv[i]);
-		links[n] = attach(skel, spec, pid);
-		if (!links[n]) {
+		if (!strncmp(spec, "perf:", 5) || !strncmp(spec, "perf-stacks:", 12)) {
+			err = attach_perf(spec[4] == ':' ? skel->progs.floor_perf
+							 : skel->progs.floor_perf_stacks,
+					  strtoul(strchr(spec, ':') + 1, NULL, 10));
+		} else {
+			links[nlinks] = attach(skel, spec, pid);
+			err = links[nlinks] ? 0 : -1;
+			if (!err)
+				nlinks++;
+		}
+		if (err) {
 			fprintf(stderr, "floor: cannot attach %s: %s\n", argv[i], strerror(errno));
 			return 1;
 		}
-		n++;
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -78,10 +119,10 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, &old);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	fprintf(stderr, "floor: %d attached\n", n);
+	fprintf(stderr, "floor: %d attached\n", nlinks);
 	while (!stop)
 		sigsuspend(&old);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
 	floor_bpf__destroy(skel);
 	return 0;

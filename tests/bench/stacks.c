@@ -5,7 +5,7 @@
 // The work is fixed, so its wall time under a profiler against alone is what sampling cost.
 //
 // Usage: stacks [THREADS [ROUNDS [N]]]   (default 2 400 2000: about 0.5 s per thread)
-// Prints: work_ns=... ops=ROUNDS*THREADS threads=... distinct=4096
+// Prints: work_ns=... ops=ROUNDS*THREADS threads=... stacks=4096
 #include <pthread.h>
 #include "bench.h"
 
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 		}
 	pthread_barrier_wait(&done);
 	t1 = bench_now_ns();
-	printf("work_ns=%lld ops=%ld threads=%d distinct=4096\n", t1 - t0, rounds * threads,
+	printf("work_ns=%lld ops=%ld threads=%d stacks=4096\n", t1 - t0, rounds * threads,
 	       threads);
 	bench_done();
 	for (int i = 0; i < threads; i++)
