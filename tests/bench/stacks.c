@@ -139,8 +139,7 @@ int main(int argc, char **argv)
 		}
 	pthread_barrier_wait(&done);
 	t1 = bench_now_ns();
-	printf("work_ns=%lld ops=%ld threads=%d stacks=4096\n", t1 - t0, rounds * threads,
-	       threads);
+	printf("work_ns=%lld ops=%ld threads=%d stacks=4096\n", t1 - t0, rounds * threads, threads);
 	bench_done();
 	for (int i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
