@@ -41,6 +41,7 @@ NAMES = {
     "floor": "floor: one empty program",
     "floor2": "floor: two empty programs (entry and exit)",
     "floor-stacks": "floor: a program that only walks the stacks",
+    "floor-timed": "floor: the least that times calls (task storage, per-CPU rows)",
 }
 
 
@@ -165,38 +166,48 @@ class Report:
 
     def case1(self):
         ncpu = float(self.machine.get("ncpu", "1"))
-        metrics = [
-            ("workload wall s", 3, lambda r, b: num(r, "work_ns") / 1e9),
-            ("slowdown %", 1, lambda r, b: (num(r, "work_ns") / num(b, "work_ns") - 1) * 100),
-            ("CPU ms per 1000 samples: all", 2, None),
-            ("process + BPF", 2, None),
-            ("of which BPF", 2, None),
-            ("workload's CPU time added", 2, None),
-            ("peak RSS MB (record / fold step)", 1, None),
-            ("map memory MB", 2, lambda r, b: num(r, "map_bytes") / 2**20),
-            ("end of run to folded profile ms", 0,
-             lambda r, b: num(r, "stop_ns") / 1e6 + (num(r, "post_wall_ns") or 0) / 1e6),
-            ("samples in the profile", 0, lambda r, b: num(r, "samples")),
-            ("distinct stacks of the workload", 0, lambda r, b: num(r, "distinct")),
-        ]
+        cpu = "CPU ms per 1000 samples while sampling"
+        total = "CPU ms in all, start to folded profile"
+        rss = "peak RSS MB (record / fold step)"
+        tofold = "end of run to folded profile ms"
         for hz in ("99", "999"):
             whos = [w for w in self.contenders("1", hz) if w != "none"]
             if not whos:
                 continue
             self.w(f"### {hz} Hz")
             self.w()
-            expect = lambda r: float(hz) * ncpu * num(r, "window_ns") / 1e9 / 1000
-            fns = {
-                "CPU ms per 1000 samples: all": lambda r, b: (
-                    (num(r, "tool_cpu_ns") + num(r, "work_cpu_ns") - num(b, "work_cpu_ns"))
-                    / 1e6 / expect(r)),
-                "process + BPF": lambda r, b: (
-                    (num(r, "tool_cpu_ns") + num(r, "bpf_ns")) / 1e6 / expect(r)),
-                "of which BPF": lambda r, b: num(r, "bpf_ns") / 1e6 / expect(r),
-                "workload's CPU time added": lambda r, b: (
-                    (num(r, "work_cpu_ns") - num(b, "work_cpu_ns")) / 1e6 / expect(r)),
-                "peak RSS MB (record / fold step)": lambda r, b: num(r, "tool_maxrss_kb") / 1024,
-            }
+
+            def expect(r):
+                return float(hz) * ncpu * num(r, "window_ns") / 1e9 / 1000
+
+            def walk_ns(r):
+                """perf's kernel side, at least: the floor's stack walks, same round."""
+                fl = [x for x in self.runs("1", hz, "floor-stacks") if x["round"] == r["round"]]
+                if not fl or not num(fl[0], "bpf_runs"):
+                    return None
+                return num(fl[0], "bpf_ns") / num(fl[0], "bpf_runs") * expect(r) * 1000
+
+            def cpu_fn(r, b):
+                if r["who"] == "perf":
+                    return (num(r, "tool_cpu_ns") + walk_ns(r)) / 1e6 / expect(r)
+                return (num(r, "tool_cpu_ns") + num(r, "bpf_ns")) / 1e6 / expect(r)
+
+            metrics = [
+                ("workload wall s", 3, lambda r, b: num(r, "work_ns") / 1e9),
+                ("slowdown %", 1,
+                 lambda r, b: (num(r, "work_ns") / num(b, "work_ns") - 1) * 100),
+                (cpu, 2, cpu_fn),
+                ("of which BPF", 2, lambda r, b: num(r, "bpf_ns") / 1e6 / expect(r)),
+                (total, 0, lambda r, b: (num(r, "tool_cpu_total_ns") + num(r, "bpf_ns")
+                                         + (num(r, "post_cpu_ns") or 0)
+                                         + (walk_ns(r) if r["who"] == "perf" else 0)) / 1e6),
+                (rss, 1, lambda r, b: num(r, "tool_maxrss_kb") / 1024),
+                ("map memory MB", 2, lambda r, b: num(r, "map_bytes") / 2**20),
+                (tofold, 0,
+                 lambda r, b: num(r, "stop_ns") / 1e6 + (num(r, "post_wall_ns") or 0) / 1e6),
+                ("samples in the profile", 0, lambda r, b: num(r, "samples")),
+                ("distinct stacks of the workload", 0, lambda r, b: num(r, "distinct")),
+            ]
             self.w("| contender | " + " | ".join(m[0] for m in metrics) + " |")
             self.w("|---" * (len(metrics) + 1) + "|")
             med = {}
@@ -207,34 +218,38 @@ class Report:
                 self.check("1", hz, who, need)
                 cells = []
                 for name, digits, fn in metrics:
-                    fn = fn or fns[name]
                     if who == "none" and name != "workload wall s":
                         cells.append("")
                         continue
                     vals = self.per_round("1", hz, who, fn)
                     s, m = summary(vals, digits)
-                    if name.startswith("peak RSS") and who != "none":
+                    if name == rss:
                         post = self.per_round("1", hz, who,
                                               lambda r, b: num(r, "post_maxrss_kb") / 1024)
                         ps, _ = summary(post, digits)
                         if ps != "-":
                             s += f" / {ps}"
+                    if name in (cpu, total) and who == "perf" and s != "-":
+                        s += " *"
                     med[(who, name)] = m
                     cells.append(s)
                 self.w(f"| {NAMES.get(who, who)} | " + " | ".join(cells) + " |")
             self.w()
-            self.ratios("1", hz, med, ["slowdown %", "CPU ms per 1000 samples: all",
-                                       "process + BPF",
-                                       "peak RSS MB (record / fold step)", "map memory MB",
-                                       "end of run to folded profile ms"])
-            cpu = "CPU ms per 1000 samples: all"
-            best = self.best("1", med, cpu)
+            self.w("\\* perf's in-kernel work (the sampling interrupt walking both stacks and "
+                   "copying them to its ring buffer) is on no counter: it is taken here as the "
+                   "stack-walk floor's BPF time of the same round, which does the same walks, so "
+                   "perf's figure is a lower bound. The whole-run column is the contender's own "
+                   "CPU from start to exit (its startup, its end: bpftrace names its frames "
+                   "then), its fold step and its BPF time while sampling.")
+            self.w()
+            self.ratios("1", hz, med, ["slowdown %", cpu, total, rss, "map memory MB", tofold])
             self.goal(f"on-CPU {hz} Hz: CPU per 1000 samples at or below the best anchor's",
-                      med.get(("vigil", cpu)), best, 1.0)
-            rss = med.get(("vigil", "peak RSS MB (record / fold step)"))
+                      med.get(("vigil", cpu)), self.best("1", med, cpu), 1.0)
+            self.goal(f"on-CPU {hz} Hz: time to a folded profile at or below the best anchor's",
+                      med.get(("vigil", tofold)), self.best("1", med, tofold), 1.0)
+            v = med.get(("vigil", rss))
             self.goals.append((f"on-CPU {hz} Hz: peak RSS under 50 MB",
-                               "-" if rss is None else f"{rss:.1f} MB",
-                               rss is not None and rss < 50))
+                               "-" if v is None else f"{v:.1f} MB", v is not None and v < 50))
             self.diag("1", hz, "", "(bpf_stats on for every round)")
             self.w("Commands (`{PID}` is the workload's pid):")
             self.w()
@@ -304,7 +319,7 @@ class Report:
             v = med.get(("vigil", key))
             best = self.best(case, med, key)
             parts = [f"{ratio(v, best)} the best anchor's"]
-            for fl in ("floor", "floor2", "floor-stacks"):
+            for fl in ("floor", "floor2", "floor-stacks", "floor-timed"):
                 if med.get((fl, key)) is not None:
                     parts.append(f"{ratio(v, med[(fl, key)])} {NAMES[fl].split(': ')[1]}'s")
             if med.get(("vigil-p", key)) is not None and med.get(("offcputime-p", key)):
@@ -347,6 +362,8 @@ class Report:
                       v, med.get(("floor2", added)), 1.1)
             self.goal("tracing: added cost per call at or below the best anchor's",
                       v, self.best(case, med, added), 1.0)
+            self.goal("tracing (not a goal of the issue): added cost per call against the least "
+                      "that times a call, within 1.1x", v, med.get(("floor-timed", added)), 1.1)
         else:
             self.goal("syscalls: added cost per syscall within 2x the empty sys_enter program",
                       v, med.get(("floor", added)), 2.0)
@@ -354,6 +371,9 @@ class Report:
                       v, med.get(("floor2", added)), 2.0)
             self.goal("syscalls: added cost per syscall at or below the best anchor's",
                       v, self.best(case, med, added), 1.0)
+            self.goal("syscalls (not a goal of the issue): added cost per syscall against the "
+                      "least that times a syscall, within 2x", v,
+                      med.get(("floor-timed", added)), 2.0)
         self.diag(case, "diag", unit, "from one more round with bpf_stats on")
         self.w("Commands:")
         self.w()
@@ -367,17 +387,21 @@ class Report:
             return
         ops = {(r["who"], r["round"]): num(r, "ops") for r in self.rows
                if r["case"] == case and r["var"] == var}
-        groups = {}
+        groups, nth = {}, {}
         for p in rows:
+            # a contender's programs of one name (bpftrace names both of a probe pair alike)
+            # are told apart by their order in the round
+            k = (p["who"], p["round"], p["name"])
+            nth[k] = nth.get(k, 0) + 1
             if num(p, "runs"):
-                groups.setdefault((p["who"], p["name"]), []).append(p)
+                groups.setdefault((p["who"], p["name"], nth[k]), []).append(p)
         self.w(f"BPF programs {note} (run time is the kernel's count, which adds two clock "
                "reads to each run: the floor's empty program shows what they cost):")
         self.w()
         per = f" | BPF ns per {unit}" if unit else ""
         self.w(f"| contender | program | runs | ns per run{per} |")
         self.w("|---|---|---|---|" + ("---|" if unit else ""))
-        for (who, name), ps in groups.items():
+        for (who, name, _), ps in groups.items():
             runs = summary([num(p, "runs") for p in ps], 0)[0]
             per_run = summary([num(p, "run_ns") / num(p, "runs") for p in ps], 0)[0]
             cells = [NAMES.get(who, who), name, runs, per_run]

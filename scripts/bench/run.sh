@@ -70,7 +70,7 @@ start_s=$(date +%s)
 if [[ $smoke == 1 ]]; then
 	STACKS=(2 100 2000) PING=2000 HOT=2000 SYS=20000 SYM=1000 FOLD=20000 FOLD_CG=20000
 else
-	STACKS=(2 600 2000) PING=100000 HOT=200000 SYS=2000000 SYM=100000 FOLD=10000000
+	STACKS=(2 400 2000) PING=50000 HOT=200000 SYS=1000000 SYM=100000 FOLD=10000000
 	FOLD_CG=1000000
 fi
 SYS_K=10 # every 10th syscall a failing close(-1)
@@ -129,6 +129,7 @@ uretprobe:$w:hot /@start[tid]/ { @ns = hist(nsecs - @start[tid]); delete(@start[
 		funclatency) TOOL=(funclatency -p '{PID}' :hot) ;;
 		floor) TOOL=("$B/floor" -p '{PID}' "uprobe:$w:hot") ;;
 		floor2) TOOL=("$B/floor" -p '{PID}' "uprobe:$w:hot" "uretprobe:$w:hot") ;;
+		floor-timed) TOOL=("$B/floor" -p '{PID}' "timed-uprobe:$w:hot") ;;
 		esac ;;
 	4)
 		WORK=(taskset -c 1 "$B/sysloop" "$SYS" "$SYS_K")
@@ -140,6 +141,7 @@ uretprobe:$w:hot /@start[tid]/ { @ns = hist(nsecs - @start[tid]); delete(@start[
 		bpftrace) TOOL=("$TRACEFS" "${BT[@]}" "$ROOT/scripts/bench/syscalls.bt" '{PID}') ;;
 		floor) TOOL=("$B/floor" raw_tp:sys_enter) ;;
 		floor2) TOOL=("$B/floor" raw_tp:sys_enter raw_tp:sys_exit) ;;
+		floor-timed) TOOL=("$B/floor" -p '{PID}' timed-syscalls) ;;
 		esac ;;
 	esac
 }
@@ -179,7 +181,7 @@ measure() {
 			printf '%s %s %s-fold %s\n' "$c" "$v" "$who" "${POST//$ROOT\//}" >>"$commands"
 		fi
 	fi
-	local args=("${OPTS[@]}" -o "$o.out" -e "$o.err" "${WORK[@]}")
+	local args=("${OPTS[@]}" -o "$o.out" -e "$o.err" "${WORK[@]}") t0=$SECONDS
 	[[ ${#TOOL[@]} -gt 0 ]] && args+=(::: "${TOOL[@]}")
 	# a contender that fails to start is given a second try, counted (retried=1)
 	local retried=0
@@ -231,8 +233,8 @@ measure() {
 	[[ $check != ok ]] && { failures=$((failures + 1)); say "case $c $v $who: $check"; }
 	[[ $line == *work_ns=* ]] || { [[ $check == ok ]] && failures=$((failures + 1));
 		check=${check/#ok/no_work_figures}; }
-	echo "case=$c var=$v who=$who round=$r check=$check retried=$retried $line $post $extra" \
-		>>"$results"
+	echo "case=$c var=$v who=$who round=$r check=$check retried=$retried run_s=$((SECONDS - t0))" \
+		"$line $post $extra" >>"$results"
 }
 
 # Every round, each contender once, starting one further along each time.
@@ -289,13 +291,13 @@ for c in $cases; do
 	case $c in
 	1) for hz in 99 999; do run_case 1 "$hz" none vigil perf bpftrace floor floor-stacks; done ;;
 	2) run_case 2 pinned none vigil vigil-p offcputime offcputime-p bpftrace floor ;;
-	3) run_case 3 hot none vigil bpftrace funclatency floor floor2
+	3) run_case 3 hot none vigil bpftrace funclatency floor floor2 floor-timed
 	   rounds_saved=$rounds rounds=1
-	   run_case 3 diag vigil bpftrace funclatency floor floor2
+	   run_case 3 diag vigil bpftrace funclatency floor floor2 floor-timed
 	   rounds=$rounds_saved ;;
-	4) run_case 4 getppid none vigil syscount bpftrace floor floor2
+	4) run_case 4 getppid none vigil syscount bpftrace floor floor2 floor-timed
 	   rounds_saved=$rounds rounds=1
-	   run_case 4 diag vigil syscount bpftrace floor floor2
+	   run_case 4 diag vigil syscount bpftrace floor floor2 floor-timed
 	   rounds=$rounds_saved ;;
 	5) case5 ;;
 	*) say "no case $c"; exit 2 ;;

@@ -16,7 +16,7 @@
 //   -S    hold a BPF_ENABLE_STATS descriptor for the run, so the kernel times BPF programs
 //         (the kernel.bpf_stats_enabled sysctl is left alone)
 //   -r    ready when: "run" (default) the contender holds BPF programs or perf events, no new
-//         one came for 300 ms and one of its programs has run (needs -S); "fds" the same
+//         one came for 250 ms and one of its programs has run (needs -S); "fds" the same
 //         without the run; "none" at once
 //   -x    no workload: run CMD alone and report its wall time, CPU time and peak RSS
 //
@@ -477,7 +477,7 @@ int main(int argc, char **argv)
 					last = n;
 					stable_since = t;
 				}
-				if (n > 0 && t - stable_since >= 300000000LL) {
+				if (n > 0 && t - stable_since >= 250000000LL) {
 					int ran = 0;
 
 					if (!strcmp(ready, "run")) {

@@ -8,6 +8,9 @@
 //   uretprobe:FILE:FUNC    the same at FUNC's returns
 //   perf:HZ                the empty program on a cpu-clock sampling event of every CPU
 //   perf-stacks:HZ         the same with a program that walks the user and kernel stacks
+//   timed-syscalls         programs on sys_enter and sys_exit that time the syscalls of -p PID
+//                          (the least that records latency and errors: see floor.bpf.c)
+//   timed-uprobe:FILE:FUNC the same for FUNC, on its entry and returns
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -68,8 +71,26 @@ static struct bpf_link *attach(struct floor_bpf *skel, char *spec, int pid)
 		return bpf_program__attach_uprobe_opts(skel->progs.floor_uprobe, pid > 0 ? pid : -1,
 						       file, 0, &uo);
 	}
+	if (kind && !strcmp(kind, "timed-syscalls") && !file) {
+		links[nlinks++] = bpf_program__attach_raw_tracepoint(
+			skel->progs.floor_sys_enter_timed, "sys_enter");
+		if (!links[nlinks - 1])
+			return NULL;
+		return bpf_program__attach_raw_tracepoint(skel->progs.floor_sys_exit_timed,
+							  "sys_exit");
+	}
+	if (kind && !strcmp(kind, "timed-uprobe") && file && func) {
+		uo.func_name = func;
+		links[nlinks++] = bpf_program__attach_uprobe_opts(skel->progs.floor_uprobe_timed,
+								  pid, file, 0, &uo);
+		if (!links[nlinks - 1])
+			return NULL;
+		uo.retprobe = true;
+		return bpf_program__attach_uprobe_opts(skel->progs.floor_uretprobe_timed, pid, file,
+						       0, &uo);
+	}
 	fprintf(stderr, "floor: bad SPEC (raw_tp:NAME, uprobe:FILE:FUNC, uretprobe:FILE:FUNC, "
-			"perf:HZ, perf-stacks:HZ)\n");
+			"perf:HZ, perf-stacks:HZ, timed-syscalls, timed-uprobe:FILE:FUNC)\n");
 	exit(2);
 }
 
@@ -88,7 +109,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: floor [-p PID] SPEC...\n");
 		return 2;
 	}
-	skel = floor_bpf__open_and_load();
+	skel = floor_bpf__open();
+	if (skel) {
+		skel->rodata->target_tgid = pid > 0 ? pid : 0;
+		if (floor_bpf__load(skel)) {
+			floor_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, "floor: cannot load its programs: %s\n", strerror(errno));
 		return 1;
@@ -103,10 +131,11 @@ int main(int argc, char **argv)
 							 : skel->progs.floor_perf_stacks,
 					  strtoul(strchr(spec, ':') + 1, NULL, 10));
 		} else {
-			links[nlinks] = attach(skel, spec, pid);
-			err = links[nlinks] ? 0 : -1;
-			if (!err)
-				nlinks++;
+			struct bpf_link *l = attach(skel, spec, pid); /* may add links of its own */
+
+			err = l ? 0 : -1;
+			if (l)
+				links[nlinks++] = l;
 		}
 		if (err) {
 			fprintf(stderr, "floor: cannot attach %s: %s\n", argv[i], strerror(errno));
