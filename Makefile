@@ -150,7 +150,7 @@ soak: deps
 .PHONY: bench-smoke
 bench bench-smoke: deps
 	$(Q)scripts/bench/install-anchors.sh
-	$(Q)$(MAKE) --no-print-directory vigil $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory -s vigil $(BENCH_BINS)
 	$(Q)scripts/bench/run.sh $(if $(filter bench-smoke,$@),--smoke)
 
 clean:
