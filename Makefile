@@ -144,14 +144,15 @@ soak: deps
 	$(Q)scripts/soak.sh $(SOAK_SECONDS)
 
 # vigil against perf, bpftrace, libbpf-tools and empty BPF programs (issue 8): writes
-# BENCHMARKS.md; a few minutes on a quiet machine. bench-smoke: each case once, tiny, checked.
+# BENCHMARKS.md, about 6 minutes (BENCH_ROUNDS=3: 4). bench-smoke: each case once, tiny, checked.
 -include tests/bench/bench.mk
 
 .PHONY: bench-smoke
 bench bench-smoke: deps
 	$(Q)scripts/bench/install-anchors.sh
 	$(Q)$(MAKE) --no-print-directory -s vigil $(BENCH_BINS)
-	$(Q)scripts/bench/run.sh $(if $(filter bench-smoke,$@),--smoke)
+	$(Q)scripts/bench/run.sh $(if $(filter bench-smoke,$@),--smoke) \
+		$(if $(BENCH_ROUNDS),--rounds $(BENCH_ROUNDS))
 
 clean:
 	$(call msg,CLEAN,)
