@@ -31,7 +31,11 @@ static inline void bench_sleep_ms(long ms)
 
 static int bench_go_fd = -1;
 
-/* Wait for the go byte, if bench_run gave a descriptor for it. Exits on a bad one. */
+/*
+ * Say "ready" on stdout (bench_run starts the contender only then: the workload is this
+ * program, past any exec of a wrapper such as taskset), then wait for the go byte, if bench_run
+ * gave a descriptor for it. Exits on a bad one.
+ */
 static inline void bench_wait_go(void)
 {
 	const char *s = getenv("BENCH_GO");
@@ -40,6 +44,8 @@ static inline void bench_wait_go(void)
 	if (!s)
 		return;
 	bench_go_fd = atoi(s);
+	fputs("ready\n", stdout);
+	fflush(stdout);
 	if (read(bench_go_fd, &c, 1) != 1) {
 		fprintf(stderr, "bench: no go byte\n");
 		exit(1);

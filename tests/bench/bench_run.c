@@ -6,12 +6,13 @@
 //                  WORK [ARGS...] [::: TOOL [ARGS...]]
 //        bench_run -x [-o OUT] [-e ERR] CMD [ARGS...]
 //
-// The workload starts first and waits for its go byte (bench.h); the contender starts with
-// each "{PID}" in its arguments replaced by the workload's pid. Once the contender is ready
-// (-r), and -d milliseconds more, the workload is let go; when it has printed its line and
-// closed its stdout, the contender's counters are read, it is sent SIG (INT by default), and
-// the time it takes to exit is its stop time. Only then is the workload let exit (the go pipe
-// closed), so that a contender that reads a process's maps at its end still finds them.
+// The workload starts first, says "ready" and waits for its go byte (bench.h); then the
+// contender starts with each "{PID}" in its arguments replaced by the workload's pid. Once the
+// contender is ready (-r), and -d milliseconds more, the workload is let go; when it has
+// printed its line and closed its stdout, the contender's counters are read, it is sent SIG
+// (INT by default), and the time it takes to exit is its stop time. Only then is the workload
+// let exit (the go pipe closed), so that a contender that reads a process's maps at its end
+// still finds them.
 //
 //   -S    hold a BPF_ENABLE_STATS descriptor for the run, so the kernel times BPF programs
 //         (the kernel.bpf_stats_enabled sysctl is left alone)
@@ -434,6 +435,17 @@ int main(int argc, char **argv)
 	}
 	close(go[0]);
 	close(res[1]);
+	/* the workload's "ready": it runs its own program now, past a wrapper's exec */
+	for (char c = 0; c != '\n';) {
+		ssize_t n = read(res[0], &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "bench_run: %s exited before it was ready\n", work[0]);
+			return 1;
+		}
+	}
 	if (tool) {
 		char pidstr[16];
 
