@@ -137,7 +137,8 @@ class Report:
     def check(self, case, var, who, keys):
         for r in self.runs(case, var, who):
             if r.get("check") != "ok":
-                self.problems.append(f"case {case} {var} {who} round {r['round']}: {r.get('check')}")
+                self.problems.append(
+                    f"case {case} {var} {who} round {r['round']}: {r.get('check')}")
                 continue
             for k in keys:
                 if num(r, k) is None:
@@ -356,8 +357,8 @@ class Report:
         added = f"ns added per {unit}"
         v = med.get(("vigil", added))
         if case == "3":
-            self.goal("tracing: added cost per call within 1.1x the bare uprobe (one empty program)",
-                      v, med.get(("floor", added)), 1.1)
+            self.goal("tracing: added cost per call within 1.1x the bare uprobe "
+                      "(one empty program)", v, med.get(("floor", added)), 1.1)
             self.goal("tracing: added cost per call within 1.1x an empty uprobe and uretprobe",
                       v, med.get(("floor2", added)), 1.1)
             self.goal("tracing: added cost per call at or below the best anchor's",
@@ -495,7 +496,8 @@ class Report:
                + f"; clock source {m.get('clocksource')}; load average {m.get('load_start')} "
                f"at the start, {m.get('load_end')} at the end")
         self.w(f"- kernel {m.get('kernel')}, {m.get('os')}")
-        self.w(f"- vigil {m.get('vigil')}; {m.get('perf')}; bpftrace {m.get('bpftrace')}; "
+        src = f" (user/, bpf/, include/ as of {m['vigil_src']})" if m.get("vigil_src") else ""
+        self.w(f"- vigil {m.get('vigil')}{src}; {m.get('perf')}; {m.get('bpftrace')}; "
                f"libbpf-tools {m.get('libbpf_tools')}; {m.get('valgrind')}")
         self.w(f"- workload sizes: {m.get('sizes')}")
         self.w()
@@ -505,10 +507,13 @@ class Report:
                "BPF programs' run time (bpf_stats, on for the run through a BPF_ENABLE_STATS "
                "descriptor held by tests/bench/bench_run, not the sysctl), over the span the "
                "workload ran; peak RSS is the contender's ru_maxrss; map memory the memlock of "
-               "every map it holds. perf's sampling work in the kernel (its NMI/timer handler "
-               "walking stacks into its ring buffer) is charged to no counter above, so its "
-               "CPU figure is lower than its real cost: its slowdown column is the one that "
-               "counts it.")
+               "every map it holds. perf's sampling work in the kernel (its timer interrupt "
+               "walking the stacks into its ring buffer) is on no counter; case 1 takes it as "
+               "the stack-walk floor's, a lower bound. The added cost per call or syscall comes "
+               "from the workload's own CPU time (the traps and BPF programs run in its "
+               "context), which a busy neighbour moves less than wall time; wall-time "
+               "slowdowns are given too, but on a shared 2-CPU machine they move by more than "
+               "a 99 Hz profiler costs.")
         self.w()
         for case in ("1", "2", "3", "4", "5"):
             if not any(r["case"] == case for r in self.rows):
@@ -531,6 +536,13 @@ class Report:
         if os.path.exists(notes) and m.get("smoke") != "1":
             with open(notes) as f:
                 self.w(f.read().rstrip("\n"))
+            self.w()
+        retried = [r for r in self.rows if r.get("retried") == "1"]
+        if retried:
+            self.w("Runs that failed to start and were run again (their first stderr is kept "
+                   "beside the raw figures as OUT.err.first): " +
+                   ", ".join(f"case {r['case']} {r['var']} {r['who']} round {r['round']}"
+                             for r in retried) + ".")
             self.w()
         if self.problems:
             self.w("## Runs that gave no figures")

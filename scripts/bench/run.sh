@@ -172,8 +172,9 @@ measure() {
 	local c=$1 v=$2 who=$3 r=$4 o=$dir/out/$1-$2-$3 line post='' check=ok extra=''
 	setup "$c" "$v" "$who"
 	if ! grep -q "^$c $v workload " "$commands"; then
-		printf '%s %s workload %s\n' "$c" "$v" "$(show "${WORK[@]}")" \
-			>>"$commands"
+		local note=''
+		[[ $c == 3 ]] && note=" (BENCH_PROBED=1 beside a contender: it waits for the probe on hot)"
+		printf '%s %s workload %s%s\n' "$c" "$v" "$(show "${WORK[@]}")" "$note" >>"$commands"
 	fi
 	if [[ $who != none ]] && ! grep -q "^$c $v $who " "$commands"; then
 		printf '%s %s %s %s\n' "$c" "$v" "$who" "$(show "${TOOL[@]}")" >>"$commands"
@@ -316,6 +317,7 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "kernel=$(uname -r)"
 	echo "os=$(sed -n 's/^PRETTY_NAME=//p' /etc/os-release | tr -d '"')"
 	echo "vigil=$(git describe --always --dirty --tags 2>/dev/null || echo unknown)"
+	echo "vigil_src=$(git log -1 --format=%h -- user bpf include 2>/dev/null)"
 	echo "perf=$(perf --version)"
 	echo "bpftrace=$(bpftrace --version)"
 	echo "libbpf_tools=$(dpkg-query -W -f='${Version}' libbpf-tools)"
