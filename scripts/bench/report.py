@@ -544,6 +544,13 @@ class Report:
                    ", ".join(f"case {r['case']} {r['var']} {r['who']} round {r['round']}"
                              for r in retried) + ".")
             self.w()
+        resent = [r for r in self.rows if (num(r, "tool_resent") or 0) > 0]
+        if resent:
+            self.w("Runs whose contender missed its stop signal and was sent it again a second "
+                   "later (its stop time counts from the last one): " +
+                   ", ".join(f"case {r['case']} {r['var']} {r['who']} round {r['round']}"
+                             for r in resent) + ".")
+            self.w()
         if self.problems:
             self.w("## Runs that gave no figures")
             self.w()

@@ -189,6 +189,7 @@ measure() {
 	if ! line=$(env "${ENVS[@]}" "$B/bench_run" "${args[@]}" 2>"$o.run-err"); then
 		say "case $c $v $who round $r: $(tail -1 "$o.run-err"); trying again"
 		cp "$o.err" "$o.err.first" 2>/dev/null || true
+		cp "$o.run-err" "$o.run-err.first"
 		retried=1
 		if ! line=$(env "${ENVS[@]}" "$B/bench_run" "${args[@]}" 2>"$o.run-err"); then
 			say "case $c $v $who round $r: bench_run failed: $(tail -1 "$o.run-err")"
