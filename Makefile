@@ -160,8 +160,16 @@ soak: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)scripts/soak.sh $(SOAK_SECONDS)
 
-bench: $(OUT)/bench/symbolize
-	$(Q)$(OUT)/bench/symbolize
+# vigil against perf, bpftrace, libbpf-tools and empty BPF programs (issue 8): writes
+# BENCHMARKS.md, about 6 minutes (BENCH_ROUNDS=3: 4). bench-smoke: each case once, tiny, checked.
+-include tests/bench/bench.mk
+
+.PHONY: bench-smoke
+bench bench-smoke: deps
+	$(Q)scripts/bench/install-anchors.sh
+	$(Q)$(MAKE) --no-print-directory -s vigil $(BENCH_BINS)
+	$(Q)scripts/bench/run.sh $(if $(filter bench-smoke,$@),--smoke) \
+		$(if $(BENCH_ROUNDS),--rounds $(BENCH_ROUNDS))
 
 clean:
 	$(call msg,CLEAN,)

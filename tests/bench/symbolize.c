@@ -6,11 +6,14 @@
 // pass parses each file, the second names 100k other addresses.
 //
 // Usage: build/bench/symbolize [FRAMES]
+// Prints a line for people, then one of key=value words for scripts/bench/run.sh. The passes
+// are the functions first_pass and second_pass, for callgrind's --toggle-collect.
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include "symbolizer.h"
 
 struct range {
@@ -81,10 +84,23 @@ static double pass(struct symbolizer *s, const struct range *r, int n, long fram
 	return now_s() - t0;
 }
 
+__attribute__((noinline)) static double first_pass(struct symbolizer *s, const struct range *r,
+						   int n, long frames, long *unknown)
+{
+	return pass(s, r, n, frames, 0.25, unknown);
+}
+
+__attribute__((noinline)) static double second_pass(struct symbolizer *s, const struct range *r,
+						    int n, long frames, long *unknown)
+{
+	return pass(s, r, n, frames, 0.75, unknown);
+}
+
 int main(int argc, char **argv)
 {
 	long frames = argc > 1 ? atol(argv[1]) : 100000, unknown;
 	struct symbolizer_stats st;
+	struct rusage ru;
 	struct range r[256];
 	struct symbolizer *s;
 	double first, second;
@@ -98,14 +114,18 @@ int main(int argc, char **argv)
 	s = symbolizer__new(NULL);
 	if (!s)
 		return 1;
-	first = pass(s, r, n, frames, 0.25, &unknown);
-	second = pass(s, r, n, frames, 0.75, &unknown);
+	first = first_pass(s, r, n, frames, &unknown);
+	second = second_pass(s, r, n, frames, &unknown);
 	symbolizer__stats(s, &st);
+	getrusage(RUSAGE_SELF, &ru);
 	printf("symbolize: %ld distinct frames in %d code mappings of %lu files: "
 	       "first pass (parsing each file) %.1f ms, second pass %.1f ms (%.0f ns/frame), "
 	       "%ld [unknown]\n",
 	       frames, n, st.files_parsed, first * 1e3, second * 1e3, second * 1e9 / frames,
 	       unknown);
+	printf("sym_frames=%ld sym_files=%lu sym_first_ns=%.0f sym_second_ns=%.0f sym_unknown=%ld "
+	       "sym_maxrss_kb=%ld\n",
+	       frames, st.files_parsed, first * 1e9, second * 1e9, unknown, ru.ru_maxrss);
 	symbolizer__free(s);
 	return 0;
 }
