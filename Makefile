@@ -2,7 +2,8 @@
 # vigil: one binary with its BPF programs embedded as bpftool skeletons.
 #
 #   make            build ./vigil
-#   make check      install what is missing, build, run every test (as root)
+#   make check      install what is missing, build, run every test and the benchmarks'
+#                   smoke run (as root)
 #   make demo       install what is missing, build, profile a bundled workload
 #   make V=1        show the commands
 
@@ -148,6 +149,11 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)if [ "$${VIGIL_SKIP_KERNEL_TESTS:-0}" = 1 ]; then \
+		echo "bench-smoke: skipped, as VIGIL_SKIP_KERNEL_TESTS=1 asks (it loads BPF programs)"; \
+	else \
+		$(MAKE) --no-print-directory bench-smoke; \
+	fi
 
 # The README's demo command: profile a bundled workload system-wide.
 demo: deps
