@@ -143,7 +143,7 @@ static int flame_parse_args(int argc, char **argv, struct flame_args *a)
 				diff ? diff_longopts : longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			a->output = optarg;
+			a->output = strcmp(optarg, "-") ? optarg : NULL; /* stdout */
 			break;
 		case OPT_FORMAT:
 			if (sink__parse_format(optarg, &a->format) ||
@@ -343,8 +343,26 @@ static bool window_meta(const char *path, struct profile_meta *m, struct json_ob
 }
 
 /* "STACK BEFORE AFTER" for every stack of either profile, in folded order. */
-static int write_two_columns(FILE *f, struct stack_set *before, struct stack_set *after,
-			     double scale)
+/*
+ * v * num / den, exactly, rounded to the nearest and halves to even, so
+ * that rounding does not lean one way over many stacks (num and den: the
+ * totals, at most 2^63 - 1).
+ */
+static unsigned long long scaled(__u64 v, __u64 num, __u64 den)
+{
+	unsigned __int128 p = (unsigned __int128)v * num, q, r;
+
+	if (!den)
+		return v;
+	q = p / den;
+	r = p % den;
+	if (2 * r > den || (2 * r == den && (q & 1)))
+		q++;
+	return (unsigned long long)q;
+}
+
+static int write_two_columns(FILE *f, struct stack_set *before, struct stack_set *after, __u64 num,
+			     __u64 den)
 {
 	struct stack **b = stack_set__sorted(before), **a = stack_set__sorted(after);
 	char buf[4096];
@@ -354,7 +372,7 @@ static int write_two_columns(FILE *f, struct stack_set *before, struct stack_set
 	while (*a || *b) {
 		int c = !*a ? -1 : !*b ? 1 : stack__cmp(*b, *a);
 		const struct stack *st = c <= 0 ? *b : *a;
-		unsigned long long vb = c <= 0 ? llround((*b)->value * scale) : 0;
+		unsigned long long vb = c <= 0 ? scaled((*b)->value, num, den) : 0;
 		unsigned long long va = c >= 0 ? (*a)->value : 0;
 
 		for (size_t i = 0; i < st->depth; i++) {
@@ -427,8 +445,8 @@ static int run(struct flame_args *a)
 		a->fo.title = title;
 		a->fo.subtitle = sub;
 		if (a->format == SINK_FOLDED)
-			err = write_two_columns(out.f, sets[0], sets[1],
-						a->normalize && tb ? (double)ta / tb : 1);
+			err = write_two_columns(out.f, sets[0], sets[1], a->normalize ? ta : 1,
+						a->normalize ? tb : 1);
 		else
 			err = flame__write_diff_svg(out.f, sets[0], sets[1], a->normalize, &a->fo);
 	} else {
@@ -451,6 +469,8 @@ static int run(struct flame_args *a)
 			m.freq = a->freq;
 		if (a->unit)
 			m.unit = a->unit;
+		if (!strcmp(m.clock, "off"))
+			m.freq = 0; /* off-CPU time is not sampled: no rate */
 		if (a->format == SINK_PPROF) {
 			err = sink__write(out.f, a->format, sets[0], &m);
 		} else {
@@ -478,6 +498,12 @@ static int run(struct flame_args *a)
 			err = a->format == SINK_SVG ? flame__write_svg(out.f, sets[0], &a->fo)
 						    : sink__write(out.f, a->format, sets[0], &m);
 		}
+	}
+	if (err == -ERANGE) {
+		vigil_err("%s: the values are too large for pprof's signed 64-bit numbers (its "
+			  "nanoseconds are samples times 1e9/HZ)",
+			  a->cmd);
+		goto done;
 	}
 	if (err && err != -EIO) {
 		vigil_err("%s: cannot write the %s: %s", a->cmd, sink__format_name(a->format),

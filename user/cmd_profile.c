@@ -282,6 +282,10 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 		a->output = NULL; /* stdout */
 	if (!format_given)
 		a->format = sink__format_of_path(a->output);
+	if (a->format == SINK_PPROF && !a->output && isatty(STDOUT_FILENO)) {
+		vigil_err("profile: pprof is gzipped binary: give -o FILE, or redirect stdout");
+		return EXIT_USAGE;
+	}
 	if (a->summary && !strcmp(a->summary, "-")) {
 		if (!a->output) {
 			vigil_err("profile: -o and --summary are both stdout; give one a file");
@@ -590,6 +594,10 @@ static int write_outputs(struct profile_args *a, struct outfile *out, struct out
 	/* A write error shows in the stream; commit reports it with the file's name. */
 	if (!offcpu || a->format != SINK_PPROF)
 		err = sink__write(out->f, a->format, set, &m);
+	if (err == -ERANGE) {
+		vigil_err("profile: the values are too large for pprof's signed 64-bit numbers");
+		return err;
+	}
 	if (err && err != -EIO) {
 		vigil_err("profile: cannot write the %s profile: %s", sink__format_name(a->format),
 			  strerror(-err));

@@ -406,6 +406,12 @@ static void put_fitted(FILE *f, const char *s, double max)
 	}
 }
 
+/* "sample" for one sample, the unit as it is otherwise. */
+static const char *unit_of(const char *unit, double v)
+{
+	return v == 1 && !strcmp(unit, "samples") ? "sample" : unit;
+}
+
 static void emit_frame(struct draw *dr, const char *name, const struct node *n, double b, int depth,
 		       double x, double w, const char *fill, size_t merged)
 {
@@ -421,9 +427,9 @@ static void emit_frame(struct draw *dr, const char *name, const struct node *n, 
 		fprintf(f, " data-m=\"%zu\"", merged);
 	fputs("><title>", f);
 	xml_put(f, name, SIZE_MAX);
-	fprintf(f, "\n%llu %s, %.2f%%", (unsigned long long)n->v, dr->unit, share);
+	fprintf(f, "\n%llu %s, %.2f%%", (unsigned long long)n->v, unit_of(dr->unit, n->v), share);
 	if (dr->diff)
-		fprintf(f, "; before %.6g, %+.6g", b, n->v - b);
+		fprintf(f, "; before %.1f, %+.1f", b, n->v - b);
 	fprintf(f, "</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" height=\"%d\" fill=\"%s\"/>",
 		x, frame_y(dr, depth), w, FRAME_H - 1, fill);
 	if (fit) {
@@ -579,10 +585,10 @@ static void put_header(struct draw *dr, const char *mode)
 	if (dr->diff) {
 		fprintf(f, "<text class=\"subtitle\" x=\"%u\" y=\"58\">", dr->width / 2);
 		fprintf(f, "before %.0f %s, after %.0f; red grew, blue shrank", dr->t->n[0].b,
-			dr->unit, dr->total);
+			unit_of(dr->unit, 2), dr->total);
 		if (dr->gone > 0)
-			fprintf(f, "; %.0f %s of before in stacks after does not have", dr->gone,
-				dr->unit);
+			fprintf(f, "; %.4g %s of before in stacks after does not have", dr->gone,
+				unit_of(dr->unit, dr->gone == 1 ? 1 : 2));
 		fputs("</text>\n", f);
 	}
 	fprintf(f,

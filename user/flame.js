@@ -80,7 +80,8 @@ function pct(v, of) {
 }
 
 function describe(f) {
-	var s = f.name + " (" + f.v + " " + unit + ", " + pct(f.v, total);
+	var u = f.v === 1 && unit === "samples" ? "sample" : unit;
+	var s = f.name + " (" + f.v + " " + u + ", " + pct(f.v, total);
 	if (diff) {
 		var dv = f.v - f.b;
 		s += "; before " + (+f.b.toFixed(1)) + ", " + (dv >= 0 ? "+" : "") +

@@ -148,7 +148,10 @@ int folded__read(FILE *f, const char *name, struct stack_set *set, char *err, si
 		errno = 0;
 		v = strtoull(sp, &end, 10);
 		if (*sp < '0' || *sp > '9' || *end || errno) {
-			snprintf(err, errlen, "%s:%lu: '%.40s' is not a whole number of samples",
+			snprintf(err, errlen,
+				 errno == ERANGE
+					 ? "%s:%lu: '%.40s' is more than 2^63 - 1"
+					 : "%s:%lu: '%.40s' is not a whole number of samples",
 				 name, lineno, sp);
 			ret = -EINVAL;
 			break;

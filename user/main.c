@@ -33,7 +33,10 @@ static void usage(FILE *f)
 		   "An eBPF profiler for live processes and whole machines.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\n'vigil COMMAND --help' describes a command. vigil %s\n", VIGIL_VERSION);
+	fprintf(f,
+		"\n'vigil COMMAND --help' (or 'vigil help COMMAND') describes a command. vigil "
+		"%s\n",
+		VIGIL_VERSION);
 }
 
 /*
@@ -58,7 +61,7 @@ int main(int argc, char **argv)
 		vigil_err("no command given (vigil --help lists them)");
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "help") && argc > 2) {
+	if (!strcmp(argv[1], "help") && argc > 2 && strcmp(argv[2], "help")) {
 		/* vigil help COMMAND: the command's own help */
 		char *args[] = {argv[2], "--help", NULL};
 

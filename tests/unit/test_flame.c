@@ -257,6 +257,7 @@ static void reverse_merges_by_the_leaf(void **state)
 	assert_int_equal(frame_value(svg, "x", 2), 4);
 	assert_int_equal(frame_value(svg, "q", 2), 6);
 	assert_int_equal(frame_value(svg, "p", 3), 4);
+	assert_non_null(strstr(svg, "<title>other\n1 sample, 9.09%</title>"));
 	assert_non_null(strstr(svg, "data-inverted=\"1\""));
 	assert_non_null(strstr(svg, "data-reverse=\"1\""));
 	free(svg);
