@@ -17,8 +17,8 @@
 #include "agent_fn_defs.h"
 #include "hist.bpf.h"
 
-const volatile bool filter_tgid = false;  /* only tgids in the targets map */
-const volatile __u32 exclude_tgid = 0;	  /* vigil itself */
+const volatile bool filter_tgid = false; /* only tgids in the targets map */
+const volatile __u32 exclude_tgid = 0;	 /* vigil itself */
 
 /*
  * Set once every probe is attached, cleared before any is detached: a

@@ -753,6 +753,18 @@ static const char *note_kernel(struct symbolizer *s, const char *name, __u64 add
 	return name;
 }
 
+/* The mapping of a user origin, as symbolizer__origin gives it; no address yet. */
+static void user_origin(const struct origin *o, struct symbolizer_origin *out)
+{
+	*out = (struct symbolizer_origin){
+		.path = o->path,
+		.build_id = o->build_id,
+		.start = o->start,
+		.limit = o->end,
+		.offset = o->pgoff,
+	};
+}
+
 /* The origin of a name FILE+0xOFFSET from the file kept among the bases. */
 static bool offset_origin(const struct symbolizer *s, const char *name,
 			  struct symbolizer_origin *out)
@@ -777,13 +789,7 @@ static bool offset_origin(const struct symbolizer *s, const char *name,
 	}
 	if (!o || o->user != ORIGIN_ONE)
 		return false;
-	*out = (struct symbolizer_origin){
-		.path = o->path,
-		.build_id = o->build_id,
-		.start = o->start,
-		.limit = o->end,
-		.offset = o->pgoff,
-	};
+	user_origin(o, out);
 	/* the address of the offset, when it lies in the mapping kept */
 	if (off >= o->pgoff && off - o->pgoff < o->end - o->start)
 		out->addr = o->start + (off - o->pgoff);
@@ -814,15 +820,9 @@ bool symbolizer__origin(const struct symbolizer *s, const char *name, bool kerne
 		return offset_origin(s, name, out);
 	if (o->user != ORIGIN_ONE)
 		return false;
-	*out = (struct symbolizer_origin){
-		.path = o->path,
-		.build_id = o->build_id,
-		.start = o->start,
-		.limit = o->end,
-		.offset = o->pgoff,
-		.addr = o->addr,
-		.symbol = true,
-	};
+	user_origin(o, out);
+	out->addr = o->addr;
+	out->symbol = true;
 	return true;
 }
 
