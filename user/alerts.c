@@ -506,7 +506,7 @@ bool alert_sample__value(const struct alert_sample *s, enum alert_stat stat, dou
 		*out = s->max_ns;
 		return true;
 	case ALERT_SHARE:
-		if (!s->samples)
+		if (s->samples < ALERT_SHARE_MIN_SAMPLES)
 			return false;
 		*out = (double)s->hits / s->samples;
 		return true;

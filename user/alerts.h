@@ -94,7 +94,15 @@ struct alert_sample {
 	__u64 hits;	   /* share: of those, with the function on the stack */
 };
 
-/* The value of stat in s; false when it has none (no calls, no samples). */
+/*
+ * A share is judged only from an interval where the process has at least
+ * this many CPU samples: a process that ran for a few milliseconds of the
+ * interval (starting, exiting, mostly idle) gives a share of 3 in 4 by
+ * chance, and would fire a rule it does not meet.
+ */
+#define ALERT_SHARE_MIN_SAMPLES 20
+
+/* The value of stat in s; false when it has none (no calls, too few samples). */
 bool alert_sample__value(const struct alert_sample *s, enum alert_stat stat, double *out);
 
 /* A rule that started (firing) or stopped (cleared) holding for a series. */

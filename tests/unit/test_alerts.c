@@ -348,6 +348,14 @@ static void no_calls_no_samples_or_no_time_give_no_value(void **state)
 	for (size_t i = 0; i < N(per_call); i++)
 		assert_false(alert_sample__value(&s, per_call[i], &v));
 	assert_false(alert_sample__value(&s, ALERT_SHARE, &v));
+	/* a process with a few samples in the interval has no share yet: 3 of 4 is chance */
+	s.samples = ALERT_SHARE_MIN_SAMPLES - 1;
+	s.hits = 15;
+	assert_false(alert_sample__value(&s, ALERT_SHARE, &v));
+	s.samples = ALERT_SHARE_MIN_SAMPLES;
+	assert_true(alert_sample__value(&s, ALERT_SHARE, &v));
+	assert_true(v == 15.0 / ALERT_SHARE_MIN_SAMPLES);
+	s.samples = s.hits = 0;
 	/* no calls in a known interval is a rate of 0, which "rate(x) < 10/s" needs */
 	assert_true(alert_sample__value(&s, ALERT_RATE, &v));
 	assert_true(v == 0);
