@@ -29,12 +29,11 @@ test_cpu_ratio_split_is_3_to_1()
 	share=$(ratio $((three + one)) "$TOTAL")
 	in_range "$share" 0.90 1 ||
 		fail "burn_three+burn_one hold $share of $TOTAL samples, expected >= 0.90 (names lost?)"
+	# The truth is the CPU the workload got, which a busy machine cuts: the
+	# samples follow it, and at most one CPU's worth fit in the 4 s.
 	expect_samples "$TOTAL" "$cpu" 499 "cpu_ratio at 499 Hz"
-	# Last, as only this depends on the machine being otherwise idle.
-	in_range "$cpu" 3.5 4.5 ||
-		fail "cpu_ratio got only $cpu s of CPU in the 4 s profile (machine busy?), so ~2000 samples cannot be checked; $TOTAL taken"
-	in_range "$TOTAL" 1500 2500 ||
-		fail "$TOTAL samples in 4 s at 499 Hz of one busy thread, expected 1500..2500"
+	in_range "$cpu" 1 4.5 ||
+		fail "cpu_ratio got $cpu s of CPU in the 4 s profile, too little for a 3:1 split (machine busy?); $TOTAL samples"
 }
 
 # -p selects processes: spin burns a second CPU meanwhile and must not show.
