@@ -235,8 +235,7 @@ static __always_inline void switched_out(void *ctx, struct task_struct *prev, bo
 		t->key.flags |= PROFILE_F_SYSCALL;
 	if (preempt || state == TASK_RUNNING)
 		t->key.flags |= PROFILE_F_PREEMPT;
-	t->key.user_len = walk(ctx, t->key.user, want_user && !kthread, BPF_F_USER_STACK);
-	t->key.kern_len = walk(ctx, t->key.kern, want_kernel, 0);
+	walk(ctx, &t->key, want_user && !kthread, want_kernel);
 	t->t_wake = (t->key.flags & PROFILE_F_PREEMPT) ? now : 0;
 	t->t_in = 0;
 	t->t_out = now;

@@ -24,16 +24,19 @@ const volatile __u32 exclude_tgid = 0; /* vigil itself, in the off-CPU and wall 
  */
 __u32 active = 0;
 
-#define COUNTS_MAP(name)                                                                           \
+#define COUNTS_MAP(name, size)                                                                     \
 	struct {                                                                                   \
 		__uint(type, BPF_MAP_TYPE_HASH);                                                   \
-		__type(key, struct profile_key);                                                   \
+		__uint(key_size, size);                                                            \
 		__type(value, struct profile_value);                                               \
 		__uint(max_entries, 1024); /* resized by the loader */                             \
 	} name SEC(".maps")
 
-COUNTS_MAP(counts0);
-COUNTS_MAP(counts1);
+/* Each buffer is two maps: stacks of PROFILE_SMALL_FRAMES frames or fewer, and the rest. */
+COUNTS_MAP(counts0, sizeof(struct profile_key));
+COUNTS_MAP(counts1, sizeof(struct profile_key));
+COUNTS_MAP(small0, PROFILE_SMALL_KEY_SIZE);
+COUNTS_MAP(small1, PROFILE_SMALL_KEY_SIZE);
 
 /* The key is built here: at 2 KiB it does not fit on the BPF stack. */
 struct {
@@ -88,13 +91,22 @@ static __always_inline void stat_inc(__u32 idx)
 		*v += 1;
 }
 
+static __always_inline __u32 frames_of(__s32 len)
+{
+	return len > 0 ? len : 0;
+}
+
 /*
- * Add a and b to the two values under key in the active counts buffer.
- * 0, or -1 when the map is full.
+ * Add a and b to the two values under key in the active counts buffer, in
+ * the map of small stacks when the key's frames fit it (the frames past
+ * them are zero, so the key cut there is the same stack). 0, or -1 when
+ * the map is full.
  */
 static __always_inline int count_add(const struct profile_key *key, __u64 a, __u64 b)
 {
-	void *counts = active ? (void *)&counts1 : (void *)&counts0;
+	bool small = frames_of(key->user_len) + frames_of(key->kern_len) <= PROFILE_SMALL_FRAMES;
+	void *counts = small ? (active ? (void *)&small1 : (void *)&small0)
+			     : (active ? (void *)&counts1 : (void *)&counts0);
 	struct profile_value fresh = {.v = {a, b}}, *val = bpf_map_lookup_elem(counts, key);
 
 	if (!val) {
@@ -113,20 +125,38 @@ static __always_inline int count_add(const struct profile_key *key, __u64 a, __u
 }
 
 /*
- * Walk one side into buf: its frame count, or -errno. bpf_get_stack
- * zero-fills what it does not write, also on failure; a side that is not
- * walked is zeroed here, so equal stacks always make equal keys.
+ * Walk the user stack, when wanted, to the start of key->frames, and the
+ * kernel stack, when wanted, right after it; set both lengths (a frame
+ * count, PROFILE_NO_STACK, or -errno). bpf_get_stack zero-fills what it
+ * does not write of its buffer, also on failure; the rest is zeroed here,
+ * so that every frame past the two stacks is zero and equal stacks make
+ * equal keys.
  */
-static __always_inline __s32 walk(void *ctx, __u64 *buf, bool expected, __u64 flags)
+static __always_inline void walk(void *ctx, struct profile_key *key, bool user, bool kern)
 {
+	__u32 at = 0;
 	long n;
 
-	if (!expected) {
-		__builtin_memset(buf, 0, PROFILE_MAX_DEPTH * sizeof(__u64));
-		return PROFILE_NO_STACK;
+	/* the kernel stack may end past the first half, or not be walked at all */
+	__builtin_memset(&key->frames[PROFILE_MAX_DEPTH], 0,
+			 (PROFILE_MAX_FRAMES - PROFILE_MAX_DEPTH) * sizeof(__u64));
+	if (user) {
+		n = bpf_get_stack(ctx, key->frames, PROFILE_MAX_DEPTH * sizeof(__u64),
+				  BPF_F_USER_STACK);
+		key->user_len = n < 0 ? (__s32)n : (__s32)(n / sizeof(__u64));
+		at = frames_of(key->user_len);
+	} else {
+		__builtin_memset(key->frames, 0, PROFILE_MAX_DEPTH * sizeof(__u64));
+		key->user_len = PROFILE_NO_STACK;
 	}
-	n = bpf_get_stack(ctx, buf, PROFILE_MAX_DEPTH * sizeof(__u64), flags);
-	return n < 0 ? (__s32)n : (__s32)(n / sizeof(__u64));
+	if (!kern) {
+		key->kern_len = PROFILE_NO_STACK;
+		return;
+	}
+	if (at > PROFILE_MAX_DEPTH)
+		at = PROFILE_MAX_DEPTH;
+	n = bpf_get_stack(ctx, &key->frames[at], PROFILE_MAX_DEPTH * sizeof(__u64), 0);
+	key->kern_len = n < 0 ? (__s32)n : (__s32)(n / sizeof(__u64));
 }
 
 SEC("perf_event")
@@ -171,8 +201,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		if (uregs && (long)BPF_CORE_READ(uregs, orig_ax) == -1)
 			key->flags = PROFILE_F_USER_EXACT;
 	}
-	key->user_len = walk(ctx, key->user, want_user && !kthread, BPF_F_USER_STACK);
-	key->kern_len = walk(ctx, key->kern, want_kernel && in_kernel, 0);
+	walk(ctx, key, want_user && !kthread, want_kernel && in_kernel);
 	bpf_get_current_comm(key->comm, sizeof(key->comm));
 	if (count_add(key, 1, 0))
 		stat_inc(PROFILE_STAT_COUNTS_FULL);

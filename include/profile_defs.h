@@ -49,13 +49,19 @@ struct profile_value {
 
 /*
  * One aggregation key: a thread name in a process and both of its stacks,
- * innermost frame first, zero-filled past their lengths. Keying the counts
- * by the stacks themselves, rather than by ids from a stack-trace map,
- * means two different stacks can never be merged or refused because their
- * hashes collide; the price is a 2 KiB key, hashed once per sample or
- * off-CPU span. Off-CPU keys also carry what the loader needs to classify
- * the wait (task state, flags, syscall); on-CPU samples leave them zero.
+ * innermost frame first: user_len user frames, then kern_len kernel
+ * frames right after them, then zeros. Keying the counts by the stacks
+ * themselves, rather than by ids from a stack-trace map, means two
+ * different stacks can never be merged or refused because their hashes
+ * collide. The map hashes and compares the whole key, so the counts live
+ * in two maps: stacks of at most PROFILE_SMALL_FRAMES frames in all (most
+ * of them) under a key cut after those frames, 432 bytes, and the rest
+ * under the whole 2 KiB. Off-CPU keys also carry what the loader needs to
+ * classify the wait (task state, flags, syscall); on-CPU samples leave
+ * them zero.
  */
+#define PROFILE_MAX_FRAMES   (2 * PROFILE_MAX_DEPTH)
+#define PROFILE_SMALL_FRAMES 48
 struct profile_key {
 	__u32 tgid;
 	__u32 tid; /* 0 unless threads are kept apart (key_tid) */
@@ -67,9 +73,12 @@ struct profile_key {
 	__u16 state; /* task state at switch-out (TASK_INTERRUPTIBLE, ...) */
 	__s32 sysnr; /* syscall in progress at switch-out, with PROFILE_F_SYSCALL */
 	char comm[PROFILE_COMM_LEN];
-	__u64 user[PROFILE_MAX_DEPTH];
-	__u64 kern[PROFILE_MAX_DEPTH];
+	__u64 frames[PROFILE_MAX_FRAMES];
 };
+
+/* The size of the key in the counts map of small stacks: the same fields, fewer frames. */
+#define PROFILE_SMALL_KEY_SIZE                                                                     \
+	(__builtin_offsetof(struct profile_key, frames) + PROFILE_SMALL_FRAMES * sizeof(__u64))
 
 /*
  * One thread the off-CPU collector follows, keyed by TID: where it is in

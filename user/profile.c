@@ -244,7 +244,8 @@ static __u32 pow2_at_least(__u64 n)
  * drain interval: at most freq * ncpus * interval samples, so at most that
  * many distinct stacks, with a quarter more room. The interval shrinks on
  * big machines and high rates, so that a buffer never needs more than
- * PROFILE_MAX_COUNTS entries (2 KiB each, preallocated).
+ * PROFILE_MAX_COUNTS entries in each of its two maps (preallocated: 2.5 KiB an entry
+ * of both).
  */
 #define PROFILE_MAX_COUNTS    16384
 #define PROFILE_OFFCPU_COUNTS 4096
@@ -375,8 +376,11 @@ struct profile *profile__new(const struct profile_opts *opts)
 		p->count_entries = PROFILE_OFFCPU_COUNTS;
 		p->drain_ms = 1000;
 	}
+	/* either map of a buffer may get every stack of an interval */
 	bpf_map__set_max_entries(p->skel->maps.counts0, p->count_entries);
 	bpf_map__set_max_entries(p->skel->maps.counts1, p->count_entries);
+	bpf_map__set_max_entries(p->skel->maps.small0, p->count_entries);
+	bpf_map__set_max_entries(p->skel->maps.small1, p->count_entries);
 
 	if (opts->targets_fd > 0) {
 		err = bpf_map__reuse_fd(p->skel->maps.targets, opts->targets_fd);
@@ -403,8 +407,10 @@ struct profile *profile__new(const struct profile_opts *opts)
 			goto fail;
 		}
 	}
-	vigil_info(1, "profile: counts map: %u stacks per buffer, two buffers, drained every %u ms",
-		   p->count_entries, p->drain_ms);
+	vigil_info(1,
+		   "profile: counts maps: %u small and %u large stacks per buffer, two buffers, "
+		   "drained every %u ms",
+		   p->count_entries, p->count_entries, p->drain_ms);
 	return p;
 fail:
 	profile__free(p);
@@ -680,19 +686,20 @@ static int reserve_keys(struct profile *p, size_t n)
 #define DRAIN_BATCH 256
 
 /*
- * Read and delete every entry of the idle counts map into p->keys, a few
- * hundred a syscall: BPF_MAP_LOOKUP_AND_DELETE_BATCH walks the buckets,
- * where a walk by key would hash each 2 KiB key three times (next key,
- * lookup, delete). Returns how many, or -errno; -EOPNOTSUPP on a kernel
- * without batch operations (5.6), with nothing read.
+ * Read and delete every entry of one idle counts map, whose keys are
+ * key_size bytes (a small map's are cut after PROFILE_SMALL_FRAMES
+ * frames), into p->keys from n on, a few hundred a syscall:
+ * BPF_MAP_LOOKUP_AND_DELETE_BATCH walks the buckets, where a walk by key
+ * would hash each key three times (next key, lookup, delete). Returns the
+ * new count, or -errno; -EOPNOTSUPP on a kernel without batch operations
+ * (5.6), with nothing read.
  */
-static long drain_counts_batch(struct profile *p, int fd)
+static long drain_counts_batch(struct profile *p, int fd, size_t key_size, long n)
 {
-	static struct profile_key keys[DRAIN_BATCH];
+	static unsigned char keys[DRAIN_BATCH * sizeof(struct profile_key)];
 	static struct profile_value vals[DRAIN_BATCH];
 	__u32 token = 0, want = DRAIN_BATCH;
 	bool first = true;
-	long n = 0;
 
 	for (;;) {
 		__u32 count = want;
@@ -710,8 +717,11 @@ static long drain_counts_batch(struct profile *p, int fd)
 		if (reserve_keys(p, n + count))
 			return -ENOMEM;
 		for (__u32 i = 0; i < count; i++) {
-			p->keys[n + i].key = keys[i];
-			memcpy(p->keys[n + i].v, vals[i].v, sizeof(p->keys[n + i].v));
+			struct drained *d = &p->keys[n + i];
+
+			memset(&d->key, 0, sizeof(d->key));
+			memcpy(&d->key, keys + i * key_size, key_size);
+			memcpy(d->v, vals[i].v, sizeof(d->v));
 		}
 		n += count;
 		first = false;
@@ -720,18 +730,23 @@ static long drain_counts_batch(struct profile *p, int fd)
 	}
 }
 
-/* Read every key of the idle counts map into p->keys; returns how many or -errno. */
-static long collect_counts(struct profile *p, int fd)
+/*
+ * The same without batch operations: read every key of one idle counts map
+ * into p->keys from n on, then delete them; returns the new count or
+ * -errno.
+ */
+static long drain_counts_by_key(struct profile *p, int fd, long n)
 {
 	struct profile_key *prev = NULL;
-	long n = 0;
+	long from = n;
 
 	for (;;) {
 		if ((size_t)n == p->keys_cap) {
 			if (reserve_keys(p, n + 1))
 				return -ENOMEM;
-			prev = n ? &p->keys[n - 1].key : NULL;
+			prev = n > from ? &p->keys[n - 1].key : NULL;
 		}
+		memset(&p->keys[n].key, 0, sizeof(p->keys[n].key));
 		if (bpf_map_get_next_key(fd, prev, &p->keys[n].key))
 			break;
 		if (bpf_map_lookup_elem(fd, &p->keys[n].key, p->keys[n].v))
@@ -739,14 +754,43 @@ static long collect_counts(struct profile *p, int fd)
 		prev = &p->keys[n].key;
 		n++;
 	}
+	for (long i = from; i < n; i++)
+		bpf_map_delete_elem(fd, &p->keys[i].key);
 	return n;
 }
 
-/* Empty the idle counts map, whose keys are all in p->keys. */
-static void clear_counts(struct profile *p, int fd, long n)
+/*
+ * Drain both maps of the idle buffer into p->keys: how many entries, or
+ * -errno; *most is the fuller map's count.
+ */
+static long drain_counts(struct profile *p, __u32 idle, long *most)
 {
-	for (long i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &p->keys[i].key);
+	const struct bpf_map *maps[2] = {
+		idle ? p->skel->maps.small1 : p->skel->maps.small0,
+		idle ? p->skel->maps.counts1 : p->skel->maps.counts0,
+	};
+	long n = 0;
+
+	*most = 0;
+	for (int m = 0; m < 2; m++) {
+		int fd = bpf_map__fd(maps[m]);
+		long was = n;
+
+		n = p->no_batch ? -EOPNOTSUPP
+				: drain_counts_batch(p, fd, bpf_map__key_size(maps[m]), n);
+		if (n == -EOPNOTSUPP) {
+			if (!p->no_batch)
+				vigil_info(1,
+					   "profile: no batch map operations; draining key by key");
+			p->no_batch = true;
+			n = drain_counts_by_key(p, fd, was);
+		}
+		if (n < 0)
+			return n;
+		if (n - was > *most)
+			*most = n - was;
+	}
+	return n;
 }
 
 struct frames {
@@ -799,7 +843,8 @@ static int tracing_frames(struct symbolizer *sym, const __u64 *ips, int n)
 static int add_side(struct profile *p, struct frames *fr, struct strtab *names,
 		    struct symbolizer *sym, const struct drained *d, bool kernel)
 {
-	const __u64 *ips = kernel ? d->key.kern : d->key.user;
+	/* the kernel frames follow the user frames walked */
+	const __u64 *ips = d->key.frames + (kernel && d->key.user_len > 0 ? d->key.user_len : 0);
 	int n = kernel ? d->key.kern_len : d->key.user_len, err;
 	bool in_kernel =
 		d->key.kern_len != PROFILE_NO_STACK && !(d->key.flags & PROFILE_F_USER_EXACT);
@@ -1229,8 +1274,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	struct timespec grace = {0, 2 * 1000 * 1000};
 	__u32 idle = p->skel->bss->active;
 	unsigned long long last_poll;
-	int counts_fd, err = 0;
-	long n;
+	int err = 0;
+	long n, most;
 
 	/* news of incarnations first: those that ended now are dropped by the sweep below */
 	err = profile__poll(p, sym);
@@ -1245,19 +1290,12 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 	symbolizer__drain_begin(sym);
 	nanosleep(&grace, NULL);
 
-	counts_fd = bpf_map__fd(idle ? p->skel->maps.counts1 : p->skel->maps.counts0);
-	n = p->no_batch ? -EOPNOTSUPP : drain_counts_batch(p, counts_fd);
-	if (n == -EOPNOTSUPP) {
-		if (!p->no_batch)
-			vigil_info(1, "profile: no batch map operations; draining key by key");
-		p->no_batch = true;
-		n = collect_counts(p, counts_fd);
-	}
+	n = drain_counts(p, idle, &most);
 	if (n < 0)
 		return n;
-	if (p->offcpu && (__u64)n * 4 > (__u64)p->count_entries * 3 && p->drain_ms > 100) {
+	if (p->offcpu && (__u64)most * 4 > (__u64)p->count_entries * 3 && p->drain_ms > 100) {
 		p->drain_ms /= 2;
-		vigil_info(1, "profile: counts map %ld of %u full; draining every %u ms", n,
+		vigil_info(1, "profile: counts map %ld of %u full; draining every %u ms", most,
 			   p->count_entries, p->drain_ms);
 	}
 	last_poll = now_ns();
@@ -1269,8 +1307,6 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
 			last_poll = now_ns();
 		}
 	}
-	if (p->no_batch)
-		clear_counts(p, counts_fd, n);
 	if (!err)
 		err = add_placeholder_for_full(p, set);
 	if (!err && p->offcpu) {

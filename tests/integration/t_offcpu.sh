@@ -713,6 +713,49 @@ test_offcpu_exec_from_a_thread()
 		fail "sleep 0.3 after the exec: $slept us of [wait:sleep], expected 0.3 s or a little more"
 }
 
+# The counts keep stacks of at most 48 frames in all under a short key and
+# the rest under the whole one, the kernel frames right after the user
+# frames: deep_stack D sleeping under D calls of descend gives user stacks
+# of D + 3 frames and the same 8 kernel frames of nanosleep. At D = 37 the
+# stack is 48 frames (the short key's last), at 38 one more, at 124 the
+# user side fills its 127 and the kernel frames lie past the key's middle.
+# Every depth keeps exactly D descend frames, the kernel chain of the
+# shallowest, and its 0.5 s of sleep.
+test_offcpu_stacks_of_every_depth_keep_every_frame()
+{
+	local d f want='' got us
+
+	for d in 5 37 38 124; do
+		f=$T/out/d$d.folded
+		run_vigil "$T/stdout" "$T/err" profile --clock off -o "$f" -- \
+			"$WORKLOADS/deep_stack" "$d" 0.5 nap
+		expect_rc 0 "profile --clock off -- deep_stack $d 0.5 nap"
+		# descend frames, user frames (D + 3, at most the kernel's 127), kernel chain
+		got=$(awk -v want="$d" '/^deep_stack;/ && /;\[wait:sleep\] [0-9]+$/ {
+			s = $0; sub(/ [0-9]+$/, "", s); n = split(s, f, ";"); c = u = 0; k = ""
+			for (i = 2; i <= n; i++) {
+				if (f[i] ~ /_\[k\]$/) k = k ";" f[i]
+				else if (f[i] !~ /^\[/) u++
+				if (f[i] == "descend") c++
+			}
+			if (c != want || u != (want + 3 < 127 ? want + 3 : 127)) {
+				print "descend x " c ", " u " user frames"; exit
+			}
+			print k }' "$f" | sort -u)
+		[[ $got != descend* && -n $got && $got != *$'\n'* ]] ||
+			fail "deep_stack $d: its sleeping stacks: '$got' (expected $d descend frames, one kernel chain)"
+		[[ -z $want ]] && want=$got
+		[[ $got == "$want" ]] || fail "deep_stack $d: kernel frames '$got', at depth 5 '$want'"
+		us=$(class_us "$f" deep_stack sleep)
+		in_range "$us" 400000 600000 || fail "deep_stack $d slept 0.5 s; the profile holds $us us"
+		if ((d == 124)); then
+			grep -q '^deep_stack;\[truncated\];__libc_start_call_main;main;descend;' "$f" ||
+				fail "deep_stack 124: the user side is not cut at the root: $(head -c 300 "$f")"
+		fi
+	done
+	[[ $want == *hrtimer_nanosleep_\[k\]* ]] || fail "nanosleep's kernel frames: '$want'"
+}
+
 ALL_TESTS+=(
 	offcpu_classes_match_truth
 	wall_clock_classes_and_cpu
@@ -723,4 +766,5 @@ ALL_TESTS+=(
 	offcpu_cut_blocks
 	offcpu_full_map_keeps_time_with_threads
 	offcpu_exec_from_a_thread
+	offcpu_stacks_of_every_depth_keep_every_frame
 )
