@@ -17,7 +17,7 @@
  * (wake-up to switch-in) are added, in ns, to the counts under that key,
  * one entry holding both.
  * Nothing is kept per event: one entry per thread, reused. Spans shorter
- * than min_block_ns are dropped at switch-in, before the 2 KiB key is
+ * than min_block_ns are dropped at switch-in, before the key is
  * hashed; their stacks were already walked, as a raw tracepoint cannot walk
  * the stacks of a thread that is not current.
  *
