@@ -422,7 +422,7 @@ static double run(struct sysc_args *a, const sigset_t *stop_sigs)
 
 		if (deadline && now >= deadline)
 			break;
-		/* asleep until one of the three: nothing else to do meanwhile */
+		/* asleep until the deadline, a stop signal or the last exit: nothing else to do */
 		wake = target__wait(&a->target, stop_sigs,
 				    deadline ? (long long)(deadline - now) : -1, -1, &info);
 		if (wake == TARGET_WAKE_SIGNAL || wake == TARGET_WAKE_EXITED)

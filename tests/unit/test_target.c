@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* test_target.c: target__wait sleeps until a stop signal, the timeout, or the last target's exit. */
+/* test_target.c: target__wait sleeps until a stop signal, the timeout or the last exit. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
