@@ -24,7 +24,7 @@
 #define MAX_FREQ       10000
 #define MAX_DURATION   86400
 #define FIRST_DRAIN_NS (100 * 1000000ULL)
-#define POLL_NS	       (10 * 1000000L)
+#define EVENT_WAKE_NS  (10 * 1000000ULL)  /* the least time between wakes for process events */
 #define MAX_MIN_BLOCK  (3600 * 1000000UL) /* an hour, in microseconds */
 
 static void usage(FILE *f)
@@ -307,9 +307,8 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 	       struct symbolizer *sym, const sigset_t *stop_sigs, double *elapsed_s)
 {
-	unsigned long long start = now_ns(), deadline = 0, next_drain;
+	unsigned long long start = now_ns(), deadline = 0, next_drain, events_at = 0;
 	unsigned long long interval = profile__drain_interval_ms(p) * 1000000ULL;
-	bool follow = a->command || a->target.npids;
 	int err;
 
 	if (a->opts.duration_s)
@@ -321,37 +320,38 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 	next_drain = start + (interval < FIRST_DRAIN_NS ? interval : FIRST_DRAIN_NS);
 	for (;;) {
 		unsigned long long now = now_ns(), wake = next_drain;
-		struct timespec ts;
+		int events_fd = profile__events_fd(p), why;
 		siginfo_t info;
-		int sig;
 
 		if (deadline && deadline < wake)
 			wake = deadline;
-		if (wake > now) {
-			ts.tv_sec = (wake - now) / 1000000000ULL;
-			ts.tv_nsec = (wake - now) % 1000000000ULL;
-			/*
-			 * At most POLL_NS at a time: the mappings of a process
-			 * first seen are read while it still runs, and exited
-			 * targets are noticed quickly.
-			 */
-			if (ts.tv_sec > 0 || ts.tv_nsec > POLL_NS) {
-				ts.tv_sec = 0;
-				ts.tv_nsec = POLL_NS;
-			}
-			sig = sigtimedwait(stop_sigs, &info, &ts);
-			if (sig > 0) { /* one of stop_sigs */
-				vigil_info(1, "profile: %s: stopping", strsignal(sig));
-				break;
-			}
+		/*
+		 * Asleep until the next drain, unless a stop signal comes, the
+		 * last target exits, or process events do: the mappings of a
+		 * process first seen are read while it still runs. Events wake
+		 * the loop at most every EVENT_WAKE_NS, so that a storm of forks
+		 * costs no more than polling every 10 ms did.
+		 */
+		if (now - events_at < EVENT_WAKE_NS) {
+			events_fd = -1;
+			if (events_at + EVENT_WAKE_NS < wake)
+				wake = events_at + EVENT_WAKE_NS;
 		}
+		why = target__wait(&a->target, stop_sigs, wake > now ? (long long)(wake - now) : 0,
+				   events_fd, &info);
+		if (why == TARGET_WAKE_SIGNAL) {
+			vigil_info(1, "profile: %s: stopping", strsignal(info.si_signo));
+			break;
+		}
+		if (why == TARGET_WAKE_FD)
+			events_at = now_ns();
 		err = profile__poll(p, sym);
 		if (err)
 			return err;
 		now = now_ns();
 		if (deadline && now >= deadline)
 			break;
-		if (follow && !target__alive(&a->target)) {
+		if (why == TARGET_WAKE_EXITED) {
 			vigil_info(1, "profile: every target has exited");
 			break;
 		}
@@ -655,6 +655,7 @@ int cmd_profile(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
 		return EXIT_RUNTIME;
+	target__watch(&a.target);
 
 	ret = EXIT_RUNTIME;
 	if (outfile__open(&out, a.output) ||

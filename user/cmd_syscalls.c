@@ -20,7 +20,6 @@
 #include "util.h"
 
 #define MAX_DURATION 86400
-#define POLL_NS	     (10 * 1000000L)
 
 struct sysc_args {
 	struct target target;
@@ -413,19 +412,20 @@ static int attach(struct syscalls_bpf *skel)
 static double run(struct sysc_args *a, const sigset_t *stop_sigs)
 {
 	unsigned long long start = now_ns(), deadline = 0;
-	bool follow = a->command || a->target.npids;
 
 	if (a->duration_s)
 		deadline = start + a->duration_s * 1000000000ULL;
 	for (;;) {
-		struct timespec ts = {0, POLL_NS};
+		unsigned long long now = now_ns();
 		siginfo_t info;
+		int wake;
 
-		if (sigtimedwait(stop_sigs, &info, &ts) > 0)
+		if (deadline && now >= deadline)
 			break;
-		if (deadline && now_ns() >= deadline)
-			break;
-		if (follow && !target__alive(&a->target))
+		/* asleep until the deadline, a stop signal or the last exit: nothing else to do */
+		wake = target__wait(&a->target, stop_sigs,
+				    deadline ? (long long)(deadline - now) : -1, -1, &info);
+		if (wake == TARGET_WAKE_SIGNAL || wake == TARGET_WAKE_EXITED)
 			break;
 	}
 	return (now_ns() - start) / 1e9;
@@ -455,6 +455,7 @@ int cmd_syscalls(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
 		return EXIT_RUNTIME;
+	target__watch(&a.target);
 	ret = EXIT_RUNTIME;
 	if (outfile__open(&out, a.output))
 		goto cleanup;

@@ -29,7 +29,6 @@
 #include "util.h"
 
 #define MAX_DURATION	     86400
-#define POLL_NS		     (10 * 1000000L)
 #define PY_MAX_FN	     4096 /* rows kept for Python functions */
 #define CALIB_CALLS	     200
 #define CALIB_ROUNDS	     7
@@ -660,22 +659,25 @@ static double run(struct trace_bpf *skel, struct trace_args *a, const sigset_t *
 		  const struct result *res)
 {
 	unsigned long long start = now_ns(), deadline = 0;
-	bool follow = a->command || a->target.npids, warned = false;
+	bool warned = false;
 	struct rate r = {.when = start};
 
 	if (a->duration_s)
 		deadline = start + a->duration_s * 1000000000ULL;
 	for (;;) {
-		struct timespec ts = {0, POLL_NS};
-		unsigned long long now;
+		unsigned long long now = now_ns(), wake = r.when + 1000000000ULL;
 		siginfo_t info;
+		int why;
 
-		if (sigtimedwait(stop_sigs, &info, &ts) > 0)
+		if (deadline && deadline < wake)
+			wake = deadline;
+		/* asleep until the next look at the counters, unless a signal or the exits come first */
+		why = target__wait(&a->target, stop_sigs, wake > now ? (long long)(wake - now) : 0,
+				   -1, &info);
+		if (why == TARGET_WAKE_SIGNAL || why == TARGET_WAKE_EXITED)
 			break;
 		now = now_ns();
 		if (deadline && now >= deadline)
-			break;
-		if (follow && !target__alive(&a->target))
 			break;
 		if (now - r.when < 1000000000ULL)
 			continue;
@@ -1314,6 +1316,7 @@ int cmd_trace(int argc, char **argv)
 		return EXIT_RUNTIME;
 	if (a.target.npids && target__check_pids(a.target.pids, a.target.npids))
 		return EXIT_RUNTIME;
+	target__watch(&a.target);
 	w.pids = a.target.pids;
 	w.npids = a.target.npids;
 	w.command = NULL;

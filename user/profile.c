@@ -505,6 +505,11 @@ int profile__poll(struct profile *p, struct symbolizer *sym)
 	return symbolizer__proc_events(sym, p->batch, p->nr_batch);
 }
 
+int profile__events_fd(const struct profile *p)
+{
+	return ring_buffer__epoll_fd(p->events);
+}
+
 /*
  * One event per online CPU. Hardware cycles where a PMU exists; many VMs
  * have none (ENOENT, EOPNOTSUPP, ENODEV), and then the cpu-clock software

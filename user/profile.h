@@ -87,6 +87,8 @@ int profile__drain(struct profile *p, struct stack_set *set, struct symbolizer *
  * runs. Call often (every few ms) between drains. 0 or -errno.
  */
 int profile__poll(struct profile *p, struct symbolizer *sym);
+/* Readable (POLLIN) when profile__poll() has process events to read. */
+int profile__events_fd(const struct profile *p);
 /*
  * Stop sampling (the events stay open) and following switches, so a last
  * drain leaves nothing behind. That drain also adds the spans still

@@ -2,6 +2,7 @@
 /* target.c: validates PIDs, starts a command gated on a pipe, and tells when targets are gone. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include "target.h"
 #include "util.h"
@@ -160,7 +163,204 @@ int target__spawn(struct target *t, char *const argv[])
 	t->exec_fd = report[0];
 	t->pids[0] = pid;
 	t->npids = 1;
+	target__watch(t);
 	return 0;
+}
+
+/* ----------------------------------------------------- telling when targets are gone */
+
+static bool pid_alive(int pid)
+{
+	int tgid;
+	char state;
+
+	return read_status(pid, &tgid, &state) == 0 && state != 'Z' && state != 'X';
+}
+
+static bool is_child(const struct target *t, int i)
+{
+	return t->child && t->pids[i] == t->child;
+}
+
+/* pids[i] has exited (and the child is reaped): forget it. */
+static void pid_gone(struct target *t, int i)
+{
+	if (t->pidfds[i] >= 0)
+		close(t->pidfds[i]);
+	t->pidfds[i] = TARGET_PIDFD_GONE;
+	t->nlive--;
+}
+
+/*
+ * Reap the child if it has exited; true when it has been. ECHILD means
+ * someone reaped it already (SIGCHLD ignored): gone, its status unknown.
+ */
+static bool child_reaped(struct target *t)
+{
+	pid_t r;
+
+	if (t->child_exited)
+		return true;
+	r = waitpid(t->child, &t->child_status, WNOHANG);
+	if (r == t->child || (r < 0 && errno == ECHILD)) {
+		t->child_exited = true;
+		return true;
+	}
+	return false;
+}
+
+/* What the kernel cannot watch for us: pids[i] looked at in /proc, or the child by waitpid. */
+static bool polled_alive(struct target *t, int i)
+{
+	return is_child(t, i) ? !child_reaped(t) : pid_alive(t->pids[i]);
+}
+
+static int sys_pidfd_open(int pid)
+{
+#ifdef SYS_pidfd_open
+	return syscall(SYS_pidfd_open, pid, 0);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void watch_one(struct target *t, int i)
+{
+	int fd = sys_pidfd_open(t->pids[i]);
+
+	t->nlive++;
+	if (fd >= 0) {
+		t->pidfds[i] = fd; /* close-on-exec, as every pidfd is */
+		return;
+	}
+	if (errno == ESRCH) { /* gone since target__check_pids */
+		t->pidfds[i] = TARGET_PIDFD_POLL;
+		pid_gone(t, i);
+		return;
+	}
+	/*
+	 * ENOSYS, EINVAL, EPERM: a kernel before 5.3, or a sandbox; EMFILE
+	 * and the like: out of files. Looking in /proc works everywhere.
+	 */
+	vigil_info(1, "pid %d: no pidfd (%s): looking at it every %lld ms", t->pids[i],
+		   strerror(errno), TARGET_POLL_NS / 1000000);
+	t->pidfds[i] = TARGET_PIDFD_POLL;
+}
+
+void target__watch(struct target *t)
+{
+	if (!t->npids)
+		return;
+	t->nlive = 0;
+	for (int i = 0; i < t->npids; i++)
+		watch_one(t, i);
+	t->watched = true;
+}
+
+/* The pidfd of pids[i] is readable: it has exited. */
+static void pidfd_ready(struct target *t, int i)
+{
+	if (is_child(t, i) && !child_reaped(t)) {
+		/* exited yet not to be reaped (never seen): waitpid every 10 ms instead */
+		close(t->pidfds[i]);
+		t->pidfds[i] = TARGET_PIDFD_POLL;
+		return;
+	}
+	pid_gone(t, i);
+}
+
+/* ppoll itself failed: watch everything the old way, which needs no poll. */
+static void stop_polling_fds(struct target *t)
+{
+	for (int i = 0; t->watched && i < t->npids; i++) {
+		if (t->pidfds[i] >= 0) {
+			close(t->pidfds[i]);
+			t->pidfds[i] = TARGET_PIDFD_POLL;
+		}
+	}
+	if (t->sigfd_open)
+		close(t->sigfd);
+	t->sigfd_open = false;
+}
+
+int target__wait(struct target *t, const sigset_t *stop_sigs, long long timeout_ns, int extra_fd,
+		 siginfo_t *info)
+{
+	unsigned long long deadline = now_ns() + (timeout_ns > 0 ? timeout_ns : 0);
+	static struct pollfd fds[TARGET_MAX_PIDS + 2];
+	static int which[TARGET_MAX_PIDS + 2]; /* fds[k] is pids[which[k]]'s, or < 0 */
+	const struct timespec zero = {0, 0};
+	bool polled = false, fd_ready = false;
+
+	if (!t->sigfd_open) {
+		t->sigfd = signalfd(-1, stop_sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+		t->sigfd_open = t->sigfd >= 0;
+	}
+	for (;;) {
+		bool polling = !t->sigfd_open; /* without a signalfd, signals wait for a tick */
+		long long left = -1;
+		struct timespec ts;
+		int n = 0, ready;
+
+		/* the signalfd only wakes the poll: the signal is taken here */
+		if (sigtimedwait(stop_sigs, info, &zero) > 0)
+			return TARGET_WAKE_SIGNAL;
+		for (int i = 0; t->watched && i < t->npids; i++) {
+			if (t->pidfds[i] != TARGET_PIDFD_POLL)
+				continue;
+			if (polled_alive(t, i))
+				polling = true;
+			else
+				pid_gone(t, i);
+		}
+		if (t->watched && !t->nlive)
+			return TARGET_WAKE_EXITED;
+		if (fd_ready)
+			return TARGET_WAKE_FD;
+		if (timeout_ns >= 0) {
+			unsigned long long now = now_ns();
+
+			/* a zero timeout still looks at the pidfds once */
+			if (now >= deadline && polled)
+				return TARGET_WAKE_TIMEOUT;
+			left = now < deadline ? (long long)(deadline - now) : 0;
+		}
+		if (polling && (left < 0 || left > TARGET_POLL_NS))
+			left = TARGET_POLL_NS;
+		if (t->sigfd_open) {
+			fds[n] = (struct pollfd){.fd = t->sigfd, .events = POLLIN};
+			which[n++] = -1;
+		}
+		if (extra_fd >= 0) {
+			fds[n] = (struct pollfd){.fd = extra_fd, .events = POLLIN};
+			which[n++] = -2;
+		}
+		for (int i = 0; t->watched && i < t->npids; i++) {
+			if (t->pidfds[i] < 0)
+				continue;
+			fds[n] = (struct pollfd){.fd = t->pidfds[i], .events = POLLIN};
+			which[n++] = i;
+		}
+		ts.tv_sec = left / 1000000000LL;
+		ts.tv_nsec = left % 1000000000LL;
+		ready = ppoll(fds, n, left < 0 ? NULL : &ts, NULL);
+		polled = true;
+		if (ready < 0 && errno != EINTR) {
+			vigil_info(1, "ppoll: %s: looking at the targets every %lld ms",
+				   strerror(errno), TARGET_POLL_NS / 1000000);
+			stop_polling_fds(t);
+			continue;
+		}
+		for (int k = 0; ready > 0 && k < n; k++) {
+			if (!fds[k].revents)
+				continue;
+			if (which[k] >= 0)
+				pidfd_ready(t, which[k]);
+			else if (which[k] == -2)
+				fd_ready = true;
+		}
+	}
 }
 
 int target__release(struct target *t, const char *name)
@@ -183,34 +383,10 @@ int target__release(struct target *t, const char *name)
 		vigil_err("%s: cannot run: %s", name, strerror(-err));
 		waitpid(t->child, NULL, 0);
 		t->child = 0;
+		if (t->watched && t->pidfds[0] != TARGET_PIDFD_GONE)
+			pid_gone(t, 0);
 	}
 	return err;
-}
-
-static bool pid_alive(int pid)
-{
-	int tgid;
-	char state;
-
-	return read_status(pid, &tgid, &state) == 0 && state != 'Z' && state != 'X';
-}
-
-bool target__alive(struct target *t)
-{
-	if (t->child) {
-		if (t->child_exited)
-			return false;
-		if (waitpid(t->child, &t->child_status, WNOHANG) == t->child) {
-			t->child_exited = true;
-			return false;
-		}
-		return true;
-	}
-	for (int i = 0; i < t->npids; i++) {
-		if (pid_alive(t->pids[i]))
-			return true;
-	}
-	return false;
 }
 
 /* Reap the child if it has exited within ms milliseconds. */
@@ -227,8 +403,21 @@ static bool reaped_within(struct target *t, int ms)
 	}
 }
 
+/* Close the pidfds and the signalfd. */
+static void unwatch(struct target *t)
+{
+	for (int i = 0; t->watched && i < t->npids; i++)
+		if (t->pidfds[i] >= 0)
+			close(t->pidfds[i]);
+	t->watched = false;
+	if (t->sigfd_open)
+		close(t->sigfd);
+	t->sigfd_open = false;
+}
+
 int target__finish(struct target *t, const char *name)
 {
+	unwatch(t);
 	if (!t->child)
 		return 0;
 	if (!t->child_exited && !reaped_within(t, 0)) {

@@ -105,9 +105,40 @@ test_syscalls_command_execve_and_32_bit_names()
 	((got == 50)) || fail "getpid (32-bit): $got calls, expected 50: $(jq -c '[.rows[].syscall]' "$j")"
 }
 
+# vigil syscalls -p sleeps until the target exits (its pidfd says so), not
+# waking every 10 ms to look in /proc: it wakes a few times in 2 s (about
+# 200 times when it polled), and ends with the target, status 0.
+test_syscalls_pid_exit_ends_it_without_polling()
+{
+	local f=$T/out/s.txt sp w0 w1 c0 c1
+
+	sleep 3 &
+	sp=$!
+	track "$sp"
+	start_vigil "$T/stdout" "$T/err" syscalls -p "$sp" -o "$f"
+	sleep 0.5
+	is_running "$VIGIL_PID" || fail "vigil ended before its target: $(first_line "$T/err")"
+	w0=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$VIGIL_PID/status")
+	c0=$(cpu_seconds "$VIGIL_PID")
+	sleep 2
+	is_running "$VIGIL_PID" || fail "vigil ended before its target: $(first_line "$T/err")"
+	w1=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$VIGIL_PID/status")
+	c1=$(cpu_seconds "$VIGIL_PID")
+	wait_pid "$sp" 10 "sleep 3"
+	wait_vigil "$VIGIL_PID" 20 "vigil syscalls -p $sp after its target exited"
+	expect_rc 0 "syscalls -p $sp"
+	grep -q "^vigil syscalls: pid $sp, " "$f" || fail "no title in the output: $(first_line "$f")"
+	note "waiting 2 s: $((w1 - w0)) voluntary switches," \
+		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }') s of CPU;" \
+		"$(sed -n 's/^vigil syscalls: .*, \([0-9.]* s\)$/\1/p' "$f") run"
+	(((w1 - w0) < 20)) ||
+		fail "vigil woke $((w1 - w0)) times in 2 s of waiting for its target, expected < 20"
+}
+
 ALL_TESTS+=(
 	syscalls_counts_are_exact
 	syscalls_errors_by_process_and_command
 	syscalls_bad_input
 	syscalls_command_execve_and_32_bit_names
+	syscalls_pid_exit_ends_it_without_polling
 )
