@@ -753,7 +753,10 @@ test_offcpu_stacks_of_every_depth_keep_every_frame()
 				fail "deep_stack 124: the user side is not cut at the root: $(head -c 300 "$f")"
 		fi
 	done
-	[[ $want == *hrtimer_nanosleep_\[k\]* ]] || fail "nanosleep's kernel frames: '$want'"
+	# the syscall's whole chain, from its entry to the scheduler, and nothing else
+	[[ $want == ";entry_SYSCALL_64"*"_[k]"* && $want == *";hrtimer_nanosleep_[k];"* &&
+		$want == *";__schedule_[k]" && $want != *unknown* && $want != *bpf_* ]] ||
+		fail "nanosleep's kernel frames: '$want'"
 }
 
 ALL_TESTS+=(
