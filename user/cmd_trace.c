@@ -512,6 +512,24 @@ static int attach_all(struct trace_bpf *skel, struct links *ls, const int *pids,
 	struct bpf_link *l;
 	int err = 0;
 
+	/*
+	 * The kernel limits a probe to a process by its main thread's memory,
+	 * which a main thread that has exited no longer has: such a target is
+	 * probed in every process, and the BPF side keeps its calls only.
+	 */
+	for (int k = 0; k < npids; k++) {
+		if (proc_leader_gone(pids[k])) {
+			vigil_err("trace: pid %d: its main thread has exited, so the probes cannot "
+				  "be "
+				  "limited to it: they trap in every process that runs the "
+				  "functions, "
+				  "and only the targets' calls are counted",
+				  pids[k]);
+			npids = 0;
+			n = 1;
+			break;
+		}
+	}
 	l = bpf_program__attach(skel->progs.trace_switch);
 	if (!l || links__add(ls, l)) {
 		vigil_err("trace: cannot attach raw_tp/sched_switch: %s", strerror(errno));
@@ -671,7 +689,7 @@ static double run(struct trace_bpf *skel, struct trace_args *a, const sigset_t *
 
 		if (deadline && deadline < wake)
 			wake = deadline;
-		/* asleep until the next look at the counters, unless a signal or the exits come first */
+		/* asleep until the next look at the counters, or a signal, or the exits */
 		why = target__wait(&a->target, stop_sigs, wake > now ? (long long)(wake - now) : 0,
 				   -1, &info);
 		if (why == TARGET_WAKE_SIGNAL || why == TARGET_WAKE_EXITED)

@@ -47,13 +47,13 @@ static bool is_elf(const char *path)
 	return ok;
 }
 
-/* Whether path in pid's mount namespace is the file path names in vigil's. */
-static bool same_file(int pid, const char *path)
+/* Whether path in the mount namespace of the process at dir (/proc/PID) is vigil's path. */
+static bool same_file(const char *dir, const char *path)
 {
-	char theirs[PATH_MAX + 32];
+	char theirs[PATH_MAX + 64];
 	struct stat a, b;
 
-	snprintf(theirs, sizeof(theirs), "/proc/%d/root%s", pid, path);
+	snprintf(theirs, sizeof(theirs), "%s/root%s", dir, path);
 	return !stat(theirs, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
@@ -64,11 +64,17 @@ static bool same_file(int pid, const char *path)
  */
 static bool find_in_maps(int pid, const char *name, bool exact, char *path, char *file, size_t len)
 {
-	char buf[64], line[PATH_MAX + 128];
-	bool found = false;
+	char dir[48], buf[64], line[PATH_MAX + 128];
+	bool found = false, any = false;
+	int tid = 0;
 	FILE *f;
 
-	snprintf(buf, sizeof(buf), "/proc/%d/maps", pid);
+again:
+	if (tid)
+		snprintf(dir, sizeof(dir), "/proc/%d/task/%d", pid, tid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/%d", pid);
+	snprintf(buf, sizeof(buf), "%s/maps", dir);
 	f = fopen(buf, "re");
 	if (!f)
 		return false;
@@ -76,6 +82,7 @@ static bool find_in_maps(int pid, const char *name, bool exact, char *path, char
 		char *p = strchr(line, '/'), *nl, *del, range[64];
 		const char *base;
 
+		any = true;
 		if (!p || sscanf(line, "%63s", range) != 1)
 			continue;
 		nl = strchr(p, '\n');
@@ -90,14 +97,17 @@ static bool find_in_maps(int pid, const char *name, bool exact, char *path, char
 			continue;
 		if (del)
 			snprintf(path, len, "/proc/%d/map_files/%s", pid, range);
-		else if (same_file(pid, p))
+		else if (same_file(dir, p))
 			snprintf(path, len, "%s", p); /* valid for every target, not this one's */
 		else
-			snprintf(path, len, "/proc/%d/root%s", pid, p);
+			snprintf(path, len, "%s/root%s", dir, p);
 		snprintf(file, len, "%s", p);
 		found = is_elf(path);
 	}
 	fclose(f);
+	/* empty: the main thread has exited, and another thread stands for the process */
+	if (!any && !tid && (tid = proc_live_thread(pid)))
+		goto again;
 	return found;
 }
 

@@ -105,6 +105,12 @@ struct mapping {
 struct proc {
 	struct proc *next; /* hash chain */
 	__u32 pid, gen;
+	/*
+	 * A live thread to read the process through, once its main thread
+	 * has exited (pthread_exit) and left /proc/PID's maps, root and mem
+	 * empty while the others run on; 0: PID itself.
+	 */
+	__u32 tid;
 	__u64 start_ticks;    /* /proc/PID/stat's starttime; 0: unknown */
 	struct mapping *maps; /* sorted by start */
 	size_t nr_maps;
@@ -488,6 +494,15 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
 	return err;
 }
 
+/* "/proc/PID/WHAT", or through the live thread that stands for the process. */
+static void proc_path(const struct proc *p, const char *what, char *buf, size_t size)
+{
+	if (p->tid)
+		snprintf(buf, size, "/proc/%u/task/%u/%s", p->pid, p->tid, what);
+	else
+		snprintf(buf, size, "/proc/%u/%s", p->pid, what);
+}
+
 /*
  * Open the file behind a mapping. map_files reaches the very inode that is
  * mapped, also when it was deleted or lives in another mount namespace, but
@@ -495,19 +510,22 @@ static int file_cache_parse(struct symbolizer *s, const char *path, int fd,
  * as is come next, checked against the mapped inode number so a file
  * replaced since is not read in its place.
  */
-static int open_mapped_file(__u32 pid, const struct mapping *m, char *path, size_t size)
+static int open_mapped_file(const struct proc *p, const struct mapping *m, char *path, size_t size)
 {
+	char root[48];
 	struct stat st;
 	int fd;
 
-	snprintf(path, size, "/proc/%u/map_files/%llx-%llx", pid, (unsigned long long)m->start,
+	/* a thread's folder has no map_files: through it, a deleted file is not reached */
+	snprintf(path, size, "/proc/%u/map_files/%llx-%llx", p->pid, (unsigned long long)m->start,
 		 (unsigned long long)m->end);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = p->tid ? -1 : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return fd;
 	if (m->deleted)
 		return -ENOENT; /* the path names another file now, or none */
-	snprintf(path, size, "/proc/%u/root%s", pid, m->path);
+	proc_path(p, "root", root, sizeof(root));
+	snprintf(path, size, "%s%s", root, m->path);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(path, size, "%s", m->path);
@@ -527,15 +545,15 @@ static int open_mapped_file(__u32 pid, const struct mapping *m, char *path, size
  * first time. A file that cannot be opened or read leaves m->file NULL (its
  * frames show FILE+0xOFFSET); only -ENOMEM is an error.
  */
-static int resolve_file(struct symbolizer *s, __u32 pid, struct mapping *m)
+static int resolve_file(struct symbolizer *s, const struct proc *p, struct mapping *m)
 {
-	char path[PATH_MAX + 64], root[32];
+	char path[PATH_MAX + 64], root[48];
 	struct elf_syms_opts eo = {.proc_path = m->path, .root = root, .debuginfo = s->debuginfo};
 	struct file_keys keys;
 	int fd, err;
 
-	snprintf(root, sizeof(root), "/proc/%u/root", pid);
-	fd = open_mapped_file(pid, m, path, sizeof(path));
+	proc_path(p, "root", root, sizeof(root));
+	fd = open_mapped_file(p, m, path, sizeof(path));
 	if (fd < 0) {
 		m->resolved = true;
 		return 0;
@@ -841,7 +859,7 @@ static bool is_vdso(const struct mapping *m)
  * that every process of one kernel shares one parse. An image that cannot
  * be read leaves m->file NULL; only -ENOMEM is an error.
  */
-static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
+static int resolve_vdso(struct symbolizer *s, const struct proc *p, struct mapping *m)
 {
 	size_t size = m->end - m->start, len;
 	__u8 key[1 + ELF_BUILD_ID_MAX];
@@ -859,7 +877,7 @@ static int resolve_vdso(struct symbolizer *s, __u32 pid, struct mapping *m)
 	image = malloc(size);
 	if (!image)
 		return -ENOMEM;
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	proc_path(p, "mem", path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		n = pread(fd, image, size, m->start);
@@ -895,7 +913,8 @@ out:
 }
 
 /* A special mapping's name; in [vdso], the vDSO's function, or [vdso]+0xOFFSET. */
-static const char *special_name(struct symbolizer *s, __u32 pid, struct mapping *m, __u64 addr)
+static const char *special_name(struct symbolizer *s, const struct proc *p, struct mapping *m,
+				__u64 addr)
 {
 	char buf[64];
 	const char *name;
@@ -904,7 +923,7 @@ static const char *special_name(struct symbolizer *s, __u32 pid, struct mapping 
 
 	if (!is_vdso(m))
 		return m->path;
-	if (!m->resolved && resolve_vdso(s, pid, m))
+	if (!m->resolved && resolve_vdso(s, p, m))
 		return NULL;
 	if (!m->file || !m->file->syms)
 		return m->path;
@@ -1094,23 +1113,42 @@ static bool proc_is_foreign(struct proc *p)
 	return p->foreign;
 }
 
+/* The mappings in /proc/PID/maps, or in a thread's of the process (tid, when not 0). */
+static int read_maps_of(struct symbolizer *s, __u32 pid, __u32 tid, struct mapping **maps,
+			size_t *n)
+{
+	char path[64];
+	int err;
+	FILE *f;
+
+	if (tid)
+		snprintf(path, sizeof(path), "/proc/%u/task/%u/maps", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	err = read_maps_file(s, f, maps, n);
+	fclose(f);
+	return err;
+}
+
 /* (Re-)read a process's mappings; on failure the mappings known before stay. */
 static int proc_read_maps(struct symbolizer *s, struct proc *p)
 {
 	struct mapping *maps = NULL;
-	char path[64];
 	size_t n = 0;
 	int err;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
-	f = fopen(path, "re");
-	if (!f) {
-		err = -errno;
-		goto out;
+	err = read_maps_of(s, p->pid, p->tid, &maps, &n);
+	if ((!err && !n) || (p->tid && err == -ENOENT)) {
+		/* the main thread has exited (or the thread read through since): is one left? */
+		free(maps);
+		maps = NULL;
+		n = 0;
+		p->tid = proc_live_thread(p->pid);
+		err = p->tid ? read_maps_of(s, p->pid, p->tid, &maps, &n) : 0;
 	}
-	err = read_maps_file(s, f, &maps, &n);
-	fclose(f);
 	if (err)
 		goto out;
 	if (!n) {
@@ -1149,10 +1187,9 @@ static int proc_resolve_all(struct symbolizer *s, struct proc *p)
 	for (size_t i = 0; i < p->nr_maps; i++) {
 		struct mapping *m = &p->maps[i];
 
-		if (m->exec && m->kind == MAPPING_FILE && !m->resolved &&
-		    resolve_file(s, p->pid, m))
+		if (m->exec && m->kind == MAPPING_FILE && !m->resolved && resolve_file(s, p, m))
 			return -ENOMEM;
-		if (is_vdso(m) && !m->resolved && resolve_vdso(s, p->pid, m))
+		if (is_vdso(m) && !m->resolved && resolve_vdso(s, p, m))
 			return -ENOMEM;
 	}
 	return 0;
@@ -1459,7 +1496,8 @@ static const char *jit_name(struct symbolizer *s, struct proc *p, __u64 addr, co
  * ------------------------------------------------------------------------ */
 
 /* Name of addr inside mapping m: its symbol, FILE+0xOFFSET, the special name, or [unknown]. */
-static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping *m, __u64 addr)
+static const char *mapping_name(struct symbolizer *s, const struct proc *p, struct mapping *m,
+				__u64 addr)
 {
 	char buf[PATH_MAX + 32];
 	const char *name;
@@ -1469,8 +1507,8 @@ static const char *mapping_name(struct symbolizer *s, __u32 pid, struct mapping 
 	if (m->kind == MAPPING_ANON)
 		return s->unknown;
 	if (m->kind == MAPPING_SPECIAL)
-		return special_name(s, pid, m, addr);
-	if (!m->resolved && resolve_file(s, pid, m))
+		return special_name(s, p, m, addr);
+	if (!m->resolved && resolve_file(s, p, m))
 		return NULL;
 	off = addr - m->start + m->pgoff;
 	if (m->file && m->file->syms && !elf_syms__lookup_index(m->file->syms, off, &name, &index))
@@ -1550,7 +1588,7 @@ int symbolizer__user_stack(struct symbolizer *s, __u32 pid, __u32 gen, const __u
 			return i;
 		}
 		if (m && m->kind != MAPPING_ANON)
-			names[i] = mapping_name(s, pid, m, addr);
+			names[i] = mapping_name(s, p, m, addr);
 		else
 			names[i] = jit_name(s, p, addr, s->unknown); /* JIT code, or [unknown] */
 		if (!names[i])

@@ -65,7 +65,8 @@ int target__check_pids(const int *pids, int npids)
 			vigil_err("pid %d: no such process", pids[i]);
 			return -ESRCH;
 		}
-		if (state == 'Z' || state == 'X') {
+		/* a main thread that has exited leaves the process to its other threads */
+		if ((state == 'Z' || state == 'X') && !proc_live_thread(pids[i])) {
 			vigil_err("pid %d: has exited (a zombie: it runs nothing any more)",
 				  pids[i]);
 			return -ESRCH;
@@ -174,7 +175,8 @@ static bool pid_alive(int pid)
 	int tgid;
 	char state;
 
-	return read_status(pid, &tgid, &state) == 0 && state != 'Z' && state != 'X';
+	return read_status(pid, &tgid, &state) == 0 &&
+	       ((state != 'Z' && state != 'X') || proc_live_thread(pid));
 }
 
 static bool is_child(const struct target *t, int i)

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* util.c: messages, number parsing, privilege and BTF checks, CPU lists, atomic output files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -609,4 +611,56 @@ char *utf8_sanitize(const char *s)
 	}
 	*o = '\0';
 	return out;
+}
+
+/* The state letter of /proc/PID/task/TID/stat, after the name in parentheses; '?': unreadable. */
+static char thread_state(int pid, int tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] ? p[2] : '?';
+}
+
+int proc_live_thread(int pid)
+{
+	char path[48];
+	struct dirent *e;
+	int found = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while (!found && (e = readdir(d))) {
+		char *end, state;
+		long tid = strtol(e->d_name, &end, 10);
+
+		if (*end || tid <= 0 || tid == pid || tid > INT_MAX)
+			continue;
+		state = thread_state(pid, (int)tid);
+		if (state != '?' && state != 'Z' && state != 'X')
+			found = (int)tid;
+	}
+	closedir(d);
+	return found;
+}
+
+bool proc_leader_gone(int pid)
+{
+	char state = thread_state(pid, pid);
+
+	return (state == 'Z' || state == 'X') && proc_live_thread(pid);
 }

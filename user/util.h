@@ -34,6 +34,17 @@ int parse_ulong(const char *s, unsigned long min, unsigned long max, const char 
 int parse_pid_list(const char *s, int *pids, int max);
 
 /*
+ * A thread of process pid that still runs when its main thread has exited
+ * (pthread_exit), which leaves /proc/PID's maps, root and mem empty while
+ * the others run on: its TID, or 0 when there is none. /proc/PID/task/TID
+ * then stands for the process.
+ */
+int proc_live_thread(int pid);
+
+/* Whether pid's main thread has exited while another thread of it runs on. */
+bool proc_leader_gone(int pid);
+
+/*
  * Root, or CAP_BPF and CAP_PERFMON in the effective set. Returns 0, or
  * -EPERM after printing which capability is missing.
  */

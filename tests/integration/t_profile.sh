@@ -522,11 +522,72 @@ test_unprivileged_run_names_capability()
 	one_error_line "$T/err"
 }
 
+# wait_leader_gone PID: until the main thread of PID has exited (a zombie)
+# while its other thread runs on.
+wait_leader_gone()
+{
+	local i stat
+
+	for ((i = 0; i < 250; i++)); do
+		read -r stat <"/proc/$1/stat" || fail "pid $1 ended before its main thread was a zombie"
+		stat=${stat##*) }
+		[[ ${stat:0:1} == Z ]] && return 0
+		sleep 0.02
+	done
+	fail "the main thread of $1 did not exit within 5 s"
+}
+
+# leader_exit's main thread exits (pthread_exit) and its lone thread runs
+# on, in lone_spin until told to go, then 100 getppid() calls: the
+# process is still a target of -p. Its zombie main thread leaves
+# /proc/PID/maps empty, so its frames are named through the live thread's;
+# profile samples name lone_spin, syscalls counts the 100 calls exactly,
+# trace finds libc through the live thread and counts them too, and each
+# ends when the process does.
+test_process_whose_main_thread_exited_is_a_target()
+{
+	local f=$T/out/p.folded got cpu
+
+	start_workload leader_exit "$T/go1" 100
+	wait_leader_gone "$WL_PID"
+	cpu=$(cpu_seconds "$WL_PID")
+	run_vigil "$T/stdout" "$T/err" profile -p "$WL_PID" -d 3 -F 499 -o "$f"
+	expect_rc 0 "profile -p $WL_PID (its main thread exited) -d 3"
+	cpu=$(awk -v a="$cpu" -v b="$(cpu_seconds "$WL_PID")" 'BEGIN { print b - a }')
+	check_folded "$f" "$T/err"
+	got=$(path_samples "$f" leader_exit "start_thread;lone_thread;lone_spin")
+	expect_samples "$got" "$cpu" 499 "leader_exit;...;start_thread;lone_thread;lone_spin"
+	touch "$T/go1"
+	wait_pid "$WL_PID" 20 leader_exit
+
+	need_jq
+	start_workload leader_exit "$T/go2" 100
+	wait_leader_gone "$WL_PID"
+	start_vigil "$T/stdout" "$T/err2" syscalls -v -p "$WL_PID" --format json -o "$T/out/s.json"
+	wait_for_match "$T/err2" '^vigil: syscalls: attached' 20
+	touch "$T/go2"
+	wait_vigil "$VIGIL_PID" 20 "syscalls -p $WL_PID"
+	expect_rc 0 "syscalls -p $WL_PID (its main thread exited)"
+	got=$(sysc_row "$T/out/s.json" getppid calls)
+	((got == 100)) || fail "syscalls -p: getppid $got calls, expected exactly 100"
+
+	start_workload leader_exit "$T/go3" 100
+	wait_leader_gone "$WL_PID"
+	start_vigil "$T/stdout" "$T/err3" trace -v -p "$WL_PID" --format json -o "$T/out/t.json" \
+		libc:getppid
+	wait_attached "$T/err3" "$VIGIL_PID"
+	touch "$T/go3"
+	wait_vigil "$VIGIL_PID" 20 "trace -p $WL_PID libc:getppid"
+	expect_rc 0 "trace -p $WL_PID libc:getppid (its main thread exited)"
+	expect_calls "$T/out/t.json" getppid 100
+}
+
 ALL_TESTS+=(
 	cpu_ratio_split_is_3_to_1
 	pid_filter_excludes_other_processes
 	threads_created_after_attach_are_profiled
 	pid_list_profiles_each_and_ends_with_them
+	process_whose_main_thread_exited_is_a_target
 	command_is_profiled_and_its_exit_status_returned
 	short_command_is_named
 	command_outliving_duration_is_stopped_with_its_status
