@@ -152,6 +152,17 @@ static int cli_add(struct agent *ag, const char *section, const char *key, const
 		vigil_err("agent: at most %d settings on the command line", MAX_CLI);
 		return EXIT_USAGE;
 	}
+	/* a named rule, probe or syscall set given twice: the second would hide the first */
+	for (int i = 0; i < ag->ncli; i++) {
+		bool named = !strcmp(where, "--rule") || !strcmp(where, "--probe") ||
+			     !strcmp(where, "--syscalls");
+
+		if (named && !strcmp(ag->cli[i].section, section) &&
+		    !strcmp(ag->cli[i].where, where)) {
+			vigil_err("agent: %s: [%s] given twice", where, section);
+			return EXIT_USAGE;
+		}
+	}
 	c = &ag->cli[ag->ncli++];
 	snprintf(c->section, sizeof(c->section), "%s", section);
 	snprintf(c->key, sizeof(c->key), "%s", key);

@@ -335,6 +335,13 @@ EOF2
 	expect_rc 1 "agent -p 999999999"
 	one_error_line "$T/err"
 	empty_dir "$d"
+	# a named rule given twice on the command line, as in a file, is refused
+	run_vigil "$T/stdout" "$T/err" agent -o "$d" --name x --rule 'r: share(x.cpu.f) > 5%' \
+		--rule 'r: share(x.cpu.g) > 5%'
+	expect_rc 2 "agent --rule r: ... --rule r: ..."
+	one_error_line "$T/err"
+	grep -q -- "--rule: \[rule r\] given twice" "$T/err" || fail "--rule twice: $(cat "$T/err")"
+	empty_dir "$d"
 }
 
 # A minute of process churn (thousands of short-lived processes, each a
