@@ -1574,10 +1574,11 @@ int cmd_agent(int argc, char **argv)
 	close_profile(ag);
 	if (!ag->cfg->profile)
 		write_window(ag);
+	/* off-CPU and wall windows hold time, not samples */
 	say(ag, LOG_NOTICE,
-	    "stopped: %llu windows written, %llu samples in them, %llu samples taken, "
-	    "%llu lost",
+	    "stopped: %llu windows written, %llu %s in them, %llu samples taken, %llu lost",
 	    (unsigned long long)ag->windows_written, (unsigned long long)ag->samples_written,
+	    ag->cfg && ag->cfg->clock != PROFILE_CLOCK_CPU ? "us" : "samples",
 	    (unsigned long long)ag->samples_taken, (unsigned long long)ag->lost);
 	ret = err ? EXIT_RUNTIME : EXIT_OK;
 out:
