@@ -47,11 +47,12 @@
 #include "statsd.h"
 #include "symbolizer.h"
 #include "sysnames.h"
+#include "target.h"
 #include "util.h"
 
-#define POLL_MS 10
-#define SCAN_NS (1000 * 1000000ULL) /* name patterns: /proc is read this often */
-#define MAX_CLI 256
+#define EVENT_WAKE_NS (10 * 1000000ULL)	  /* the least time between reads of process events */
+#define SCAN_NS	      (1000 * 1000000ULL) /* name patterns: /proc is read this often */
+#define MAX_CLI	      256
 
 /* A setting from the command line, replayed over the file at every reload. */
 struct cli_set {
@@ -1427,14 +1428,43 @@ static void reload(struct agent *ag)
 	say(ag, LOG_NOTICE, "reloaded: %s", same ? "the window goes on" : "a new window begins");
 }
 
-static int run(struct agent *ag, const sigset_t *sigs)
+/* The soonest of the agent's timed work: a drain, a scan of names, an interval, a window. */
+static __u64 next_work(const struct agent *ag)
 {
-	for (;;) {
-		struct timespec ts = {0, POLL_MS * 1000000L};
-		__u64 now;
-		int sig;
+	__u64 t = ag->next_interval < ag->next_window ? ag->next_interval : ag->next_window;
 
-		sig = sigtimedwait(sigs, NULL, &ts);
+	if (ag->prof && ag->next_drain < t)
+		t = ag->next_drain;
+	if (ag->cfg->nnames && ag->next_scan < t)
+		t = ag->next_scan;
+	return t;
+}
+
+static int run_loop(struct agent *ag, const sigset_t *sigs, struct target *none)
+{
+	__u64 events_at = 0;
+
+	for (;;) {
+		__u64 now = now_ns(), wake = next_work(ag);
+		int events_fd = ag->prof ? profile__events_fd(ag->prof) : -1, why, sig = 0;
+		siginfo_t info;
+
+		/*
+		 * Asleep until the next timed work, a signal, or process events:
+		 * those are read at most every EVENT_WAKE_NS, so that a storm of
+		 * forks costs no more than polling every 10 ms would.
+		 */
+		if (now - events_at < EVENT_WAKE_NS) {
+			events_fd = -1;
+			if (events_at + EVENT_WAKE_NS < wake)
+				wake = events_at + EVENT_WAKE_NS;
+		}
+		why = target__wait(none, sigs, wake > now ? (long long)(wake - now) : 0, events_fd,
+				   &info);
+		if (why == TARGET_WAKE_SIGNAL)
+			sig = info.si_signo;
+		if (why == TARGET_WAKE_FD)
+			events_at = now_ns();
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
 			say(ag, LOG_NOTICE, "%s: writing the current window and exiting",
 			    strsignal(sig));
@@ -1475,6 +1505,15 @@ static int run(struct agent *ag, const sigset_t *sigs)
 				ag->next_window = first_window_end(ag->cfg, now);
 		}
 	}
+}
+
+static int run(struct agent *ag, const sigset_t *sigs)
+{
+	struct target none = {0}; /* no pids: target__wait waits for signals, events and time */
+	int err = run_loop(ag, sigs, &none);
+
+	target__finish(&none, NULL);
+	return err;
 }
 
 int cmd_agent(int argc, char **argv)
