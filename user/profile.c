@@ -724,8 +724,9 @@ static long drain_counts_batch(struct profile *p, int fd, size_t key_size, long 
 		for (__u32 i = 0; i < count; i++) {
 			struct drained *d = &p->keys[n + i];
 
-			memset(&d->key, 0, sizeof(d->key));
+			/* a short key's frames past PROFILE_SMALL_FRAMES are zero */
 			memcpy(&d->key, keys + i * key_size, key_size);
+			memset((char *)&d->key + key_size, 0, sizeof(d->key) - key_size);
 			memcpy(d->v, vals[i].v, sizeof(d->v));
 		}
 		n += count;
