@@ -1394,8 +1394,9 @@ static void reload(struct agent *ag)
 	same = agent_config__same_profile(old, nc) && !strcmp(old->output, nc->output);
 	/* what the instruments counted so far is sent under the old settings */
 	interval_tick(ag, now_ns());
-	stop_instruments(ag);
+	/* read while the old programs are there: their run time is the window's too */
 	read_cost(ag, &before);
+	stop_instruments(ag);
 	if (!same) {
 		close_profile(ag);
 		agent_watch_bpf__destroy(ag->watch);

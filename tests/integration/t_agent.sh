@@ -516,6 +516,29 @@ test_agent_sleeps_between_its_work()
 	(((w1 - w0) < 40)) || fail "the agent woke $((w1 - w0)) times in 3 s of nothing to do, expected < 40"
 }
 
+# A reload that replaces running instruments: their BPF run time up to
+# then stays the window's, so the agent's own cost never runs backwards
+# (it wrapped to 18446744073691 ms once: read after the programs were gone).
+test_agent_reload_keeps_its_own_cost()
+{
+	local ini=$T/agent.ini d=$T/out/w i bad
+
+	printf '[agent]\noutput = %s\nwindow = 60\ninterval = 1\nsyslog = no\n[statsd]\nenabled = no\n[syscalls io]\nsyscalls = getppid\n' "$d" >"$ini"
+	start_workload spin 8
+	start_vigil "$T/stdout" "$T/err" agent -c "$ini" -p "$WL_PID"
+	agent_wait_line 'started: .*1 syscall sets' 10
+	sleep 1.5
+	printf '[rule idle]\nwhen = rate(spin.syscall.getppid) < 1/s\n' >>"$ini"
+	kill -HUP "$VIGIL_PID"
+	agent_wait_line 'reloaded: the window goes on' 10
+	sleep 1.5
+	agent_stop
+	grep -q -E 'window [0-9T]+Z: .* BPF [0-9.]+% of a CPU' "$T/err" ||
+		fail "no window line with the agent's BPF cost: $(tail -n 3 "$T/err" | tr '\n' '|')"
+	bad=$(grep -E 'BPF [0-9]{3,}\.|[0-9]{13,} (ms|runs)' "$T/err" | head -n 1 || true)
+	[[ -z $bad ]] || fail "a reload sent the agent's own cost backwards: $bad"
+}
+
 ALL_TESTS+=(
 	agent_windows_add_up
 	agent_statsd_counts_are_exact
@@ -532,4 +555,5 @@ ALL_TESTS+=(
 	agent_example_config_runs
 	agent_window_formats
 	agent_sleeps_between_its_work
+	agent_reload_keeps_its_own_cost
 )
