@@ -1614,12 +1614,18 @@ int cmd_agent(int argc, char **argv)
 	close_profile(ag);
 	if (!ag->cfg->profile)
 		write_window(ag);
-	/* off-CPU and wall windows hold time, not samples */
-	say(ag, LOG_NOTICE,
-	    "stopped: %llu windows written, %llu %s in them, %llu samples taken, %llu lost",
-	    (unsigned long long)ag->windows_written, (unsigned long long)ag->samples_written,
-	    ag->cfg && ag->cfg->clock != PROFILE_CLOCK_CPU ? "us" : "samples",
-	    (unsigned long long)ag->samples_taken, (unsigned long long)ag->lost);
+	/* off-CPU and wall windows hold time, which no count of samples can check */
+	if (ag->cfg->clock == PROFILE_CLOCK_CPU)
+		say(ag, LOG_NOTICE,
+		    "stopped: %llu windows written, %llu samples in them, %llu samples taken, "
+		    "%llu lost",
+		    (unsigned long long)ag->windows_written,
+		    (unsigned long long)ag->samples_written, (unsigned long long)ag->samples_taken,
+		    (unsigned long long)ag->lost);
+	else
+		say(ag, LOG_NOTICE, "stopped: %llu windows written, %llu us in them, %llu lost",
+		    (unsigned long long)ag->windows_written,
+		    (unsigned long long)ag->samples_written, (unsigned long long)ag->lost);
 	ret = err ? EXIT_RUNTIME : EXIT_OK;
 out:
 	if (ag->cfg) {

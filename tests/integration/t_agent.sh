@@ -409,7 +409,7 @@ test_agent_wall_clock_windows()
 	sleep 1
 	agent_stop INT
 	grep -q 'Interrupt: writing the current window and exiting' "$T/err" || fail "SIGINT was not said: $(tail -n 2 "$T/err" | tr '\n' '|')"
-	grep -q 'stopped: [0-9]* windows written, [0-9]* us in them, ' "$T/err" ||
+	grep -q -E 'stopped: [0-9]+ windows written, [0-9]+ us in them, [0-9]+ lost$' "$T/err" ||
 		fail "the closing line of wall-clock windows: $(grep 'stopped:' "$T/err")"
 	unit=$(jq -r .unit "$(find "$d" -name '*.json' | head -n 1)")
 	[[ $unit == microseconds ]] || fail "a wall-clock window's unit: $unit"
