@@ -572,6 +572,8 @@ static int start_profile(struct agent *ag)
 		.clock = c->clock,
 		.freq = c->freq,
 		.add_targets = c->npids || c->nnames, /* the exec watcher follows forks */
+		.wait_pids = c->pids,
+		.nwait_pids = c->npids,
 		.user = c->user,
 		.kernel = c->kernel,
 		.targets_fd = targets_fd(ag),

@@ -145,16 +145,16 @@ static int proc_wait_read(__u32 tgid, __u32 tid, bool kernel, struct proc_wait *
  * waker's side, where the sleeper's stacks cannot be walked; this tells its
  * class and kernel stack. Only threads blocked now are kept.
  */
-static void snapshot_waits(struct profile *p)
+static void snapshot_waits(struct profile *p, const int *pids, int npids)
 {
-	for (int i = 0; i < p->opts.npids; i++) {
+	for (int i = 0; i < npids; i++) {
 		char path[64];
 		struct dirent *de;
 		DIR *d;
 
-		if (p->opts.pids[i] == getpid())
+		if (pids[i] == getpid())
 			continue; /* vigil itself: never in its own profile */
-		snprintf(path, sizeof(path), "/proc/%d/task", p->opts.pids[i]);
+		snprintf(path, sizeof(path), "/proc/%d/task", pids[i]);
 		d = opendir(path);
 		if (!d)
 			continue;
@@ -176,8 +176,7 @@ static void snapshot_waits(struct profile *p)
 			w = malloc(sizeof(*w));
 			if (!w)
 				break;
-			if (proc_wait_read(p->opts.pids[i], tid, p->opts.kernel, w) ||
-			    w->state == 'R') {
+			if (proc_wait_read(pids[i], tid, p->opts.kernel, w) || w->state == 'R') {
 				free(w);
 				continue;
 			}
@@ -596,7 +595,9 @@ int profile__attach(struct profile *p)
 		return err;
 	if (p->offcpu) {
 		if (p->opts.npids && !p->opts.follow_forks)
-			snapshot_waits(p);
+			snapshot_waits(p, p->opts.pids, p->opts.npids);
+		else if (p->opts.add_targets)
+			snapshot_waits(p, p->opts.wait_pids, p->opts.nwait_pids);
 		err = attach_sched(p);
 		if (err)
 			return err;

@@ -40,6 +40,12 @@ struct profile_opts {
 	int npids;
 	bool follow_forks; /* processes forked by a target become targets */
 	bool add_targets;  /* the targets map is filled by the caller, through targets_fd */
+	/*
+	 * With add_targets, off-CPU: processes whose threads' waits at attach
+	 * are read from /proc (as for pids), read by profile__attach only.
+	 */
+	const int *wait_pids;
+	int nwait_pids;
 	int targets_fd;	   /* > 0: a targets map shared with other collectors, used as is */
 	bool user, kernel; /* which stacks to walk */
 	bool idle;	   /* keep samples of the idle task */

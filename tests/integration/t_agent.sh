@@ -539,6 +539,33 @@ test_agent_reload_keeps_its_own_cost()
 	[[ -z $bad ]] || fail "a reload sent the agent's own cost backwards: $bad"
 }
 
+# With -p and the wall clock, a wait the target began before the agent
+# attached gets its class and kernel stack from /proc, read at attach, as
+# vigil profile -p does: sleep(1)'s nap is [wait:sleep] under nanosleep's
+# kernel frames, not [wait:other].
+test_agent_pid_wait_begun_before_it()
+{
+	local sp d=$T/out/w line us
+
+	sleep 2.5 &
+	sp=$!
+	track "$sp"
+	sleep 0.3
+	start_vigil "$T/stdout" "$T/err" agent -o "$d" --window 60 --interval 1 --clock wall \
+		--statsd off --no-syslog -p "$sp"
+	agent_wait_line 'started: ' 10
+	wait_pid "$sp" 10 "sleep 2.5"
+	sleep 1.5
+	agent_stop
+	! cat "$d"/*.folded | grep -q '^sleep;.*\[wait:other\]' ||
+		fail "sleep's nap begun before the agent is [wait:other]: $(grep -h '^sleep;' "$d"/*.folded)"
+	line=$(cat "$d"/*.folded | grep '^sleep;.*;\[cut at start\];\[wait:sleep\] ' || true)
+	[[ $line == *"hrtimer_nanosleep_[k];"* && $line != *$'\n'* ]] ||
+		fail "sleep's nap begun before the agent: '$line'"
+	us=${line##* }
+	in_range "$us" 1000000 2300000 || fail "the nap after attach: $us us, expected 1.0..2.3 s"
+}
+
 ALL_TESTS+=(
 	agent_windows_add_up
 	agent_statsd_counts_are_exact
@@ -556,4 +583,5 @@ ALL_TESTS+=(
 	agent_window_formats
 	agent_sleeps_between_its_work
 	agent_reload_keeps_its_own_cost
+	agent_pid_wait_begun_before_it
 )
