@@ -50,9 +50,8 @@
 #include "target.h"
 #include "util.h"
 
-#define EVENT_WAKE_NS (10 * 1000000ULL)	  /* the least time between reads of process events */
-#define SCAN_NS	      (1000 * 1000000ULL) /* name patterns: /proc is read this often */
-#define MAX_CLI	      256
+#define SCAN_NS (1000 * 1000000ULL) /* name patterns: /proc is read this often */
+#define MAX_CLI 256
 
 /* A setting from the command line, replayed over the file at every reload. */
 struct cli_set {
@@ -1445,29 +1444,17 @@ static __u64 next_work(const struct agent *ag)
 
 static int run_loop(struct agent *ag, const sigset_t *sigs, struct target *none)
 {
-	__u64 events_at = 0;
-
 	for (;;) {
-		__u64 now = now_ns(), wake = next_work(ag);
-		int events_fd = ag->prof ? profile__events_fd(ag->prof) : -1, why, sig = 0;
+		unsigned long long now = now_ns(), wake = next_work(ag);
+		int why, sig = 0;
 		siginfo_t info;
 
-		/*
-		 * Asleep until the next timed work, a signal, or process events:
-		 * those are read at most every EVENT_WAKE_NS, so that a storm of
-		 * forks costs no more than polling every 10 ms would.
-		 */
-		if (now - events_at < EVENT_WAKE_NS) {
-			events_fd = -1;
-			if (events_at + EVENT_WAKE_NS < wake)
-				wake = events_at + EVENT_WAKE_NS;
-		}
-		why = target__wait(none, sigs, wake > now ? (long long)(wake - now) : 0, events_fd,
-				   &info);
+		/* asleep until the next timed work or a signal; process events every 10 ms */
+		if (ag->prof)
+			profile__events_wait(now, &wake);
+		why = target__wait(none, sigs, wake > now ? (long long)(wake - now) : 0, -1, &info);
 		if (why == TARGET_WAKE_SIGNAL)
 			sig = info.si_signo;
-		if (why == TARGET_WAKE_FD)
-			events_at = now_ns();
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
 			say(ag, LOG_NOTICE, "%s: writing the current window and exiting",
 			    strsignal(sig));

@@ -24,7 +24,6 @@
 #define MAX_FREQ       10000
 #define MAX_DURATION   86400
 #define FIRST_DRAIN_NS (100 * 1000000ULL)
-#define EVENT_WAKE_NS  (10 * 1000000ULL)  /* the least time between wakes for process events */
 #define MAX_MIN_BLOCK  (3600 * 1000000UL) /* an hour, in microseconds */
 
 static void usage(FILE *f)
@@ -307,7 +306,7 @@ int profile_parse_args(int argc, char **argv, struct profile_args *a)
 static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 	       struct symbolizer *sym, const sigset_t *stop_sigs, double *elapsed_s)
 {
-	unsigned long long start = now_ns(), deadline = 0, next_drain, events_at = 0;
+	unsigned long long start = now_ns(), deadline = 0, next_drain;
 	unsigned long long interval = profile__drain_interval_ms(p) * 1000000ULL;
 	int err;
 
@@ -320,31 +319,23 @@ static int run(struct profile_args *a, struct profile *p, struct stack_set *set,
 	next_drain = start + (interval < FIRST_DRAIN_NS ? interval : FIRST_DRAIN_NS);
 	for (;;) {
 		unsigned long long now = now_ns(), wake = next_drain;
-		int events_fd = profile__events_fd(p), why;
 		siginfo_t info;
+		int why;
 
 		if (deadline && deadline < wake)
 			wake = deadline;
 		/*
-		 * Asleep until the next drain, unless a stop signal comes, the
-		 * last target exits, or process events do: the mappings of a
-		 * process first seen are read while it still runs. Events wake
-		 * the loop at most every EVENT_WAKE_NS, so that a storm of forks
-		 * costs no more than polling every 10 ms did.
+		 * Asleep until the next drain, or a stop signal, or the last
+		 * target's exit; but process events are read every 10 ms, so
+		 * that a process first seen has its mappings read while it runs.
 		 */
-		if (now - events_at < EVENT_WAKE_NS) {
-			events_fd = -1;
-			if (events_at + EVENT_WAKE_NS < wake)
-				wake = events_at + EVENT_WAKE_NS;
-		}
+		profile__events_wait(now, &wake);
 		why = target__wait(&a->target, stop_sigs, wake > now ? (long long)(wake - now) : 0,
-				   events_fd, &info);
+				   -1, &info);
 		if (why == TARGET_WAKE_SIGNAL) {
 			vigil_info(1, "profile: %s: stopping", strsignal(info.si_signo));
 			break;
 		}
-		if (why == TARGET_WAKE_FD)
-			events_at = now_ns();
 		err = profile__poll(p, sym);
 		if (err)
 			return err;

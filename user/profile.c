@@ -504,9 +504,10 @@ int profile__poll(struct profile *p, struct symbolizer *sym)
 	return symbolizer__proc_events(sym, p->batch, p->nr_batch);
 }
 
-int profile__events_fd(const struct profile *p)
+void profile__events_wait(unsigned long long now, unsigned long long *wake)
 {
-	return ring_buffer__epoll_fd(p->events);
+	if (now + PROFILE_EVENTS_EVERY_NS < *wake)
+		*wake = now + PROFILE_EVENTS_EVERY_NS;
 }
 
 /*

@@ -495,27 +495,6 @@ test_agent_window_formats()
 	done
 }
 
-# The agent sleeps between its work (drains every second, intervals,
-# windows) instead of waking every 10 ms: profiling a sleeping process, it
-# switches out only a few times a second (about 100 a second before).
-test_agent_sleeps_between_its_work()
-{
-	local sp w0 w1
-
-	sleep 30 &
-	sp=$!
-	track "$sp"
-	start_vigil "$T/stdout" "$T/err" agent -o "$T/out/w" --statsd off --no-syslog -p "$sp"
-	agent_wait_line 'started: ' 10
-	sleep 1
-	w0=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$VIGIL_PID/status")
-	sleep 3
-	w1=$(awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$VIGIL_PID/status")
-	agent_stop
-	note "idle for 3 s: $((w1 - w0)) voluntary switches"
-	(((w1 - w0) < 40)) || fail "the agent woke $((w1 - w0)) times in 3 s of nothing to do, expected < 40"
-}
-
 # A reload that replaces running instruments: their BPF run time up to
 # then stays the window's, so the agent's own cost never runs backwards
 # (it wrapped to 18446744073691 ms once: read after the programs were gone).
@@ -581,7 +560,6 @@ ALL_TESTS+=(
 	agent_retention
 	agent_example_config_runs
 	agent_window_formats
-	agent_sleeps_between_its_work
 	agent_reload_keeps_its_own_cost
 	agent_pid_wait_begun_before_it
 )
