@@ -1113,18 +1113,15 @@ static bool proc_is_foreign(struct proc *p)
 	return p->foreign;
 }
 
-/* The mappings in /proc/PID/maps, or in a thread's of the process (tid, when not 0). */
-static int read_maps_of(struct symbolizer *s, __u32 pid, __u32 tid, struct mapping **maps,
+/* The mappings in the process's maps, read through p->tid when it is set (proc_path). */
+static int read_maps_of(struct symbolizer *s, const struct proc *p, struct mapping **maps,
 			size_t *n)
 {
 	char path[64];
 	int err;
 	FILE *f;
 
-	if (tid)
-		snprintf(path, sizeof(path), "/proc/%u/task/%u/maps", pid, tid);
-	else
-		snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	proc_path(p, "maps", path, sizeof(path));
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -1140,14 +1137,14 @@ static int proc_read_maps(struct symbolizer *s, struct proc *p)
 	size_t n = 0;
 	int err;
 
-	err = read_maps_of(s, p->pid, p->tid, &maps, &n);
+	err = read_maps_of(s, p, &maps, &n);
 	if ((!err && !n) || (p->tid && err == -ENOENT)) {
 		/* the main thread has exited (or the thread read through since): is one left? */
 		free(maps);
 		maps = NULL;
 		n = 0;
 		p->tid = proc_live_thread(p->pid);
-		err = p->tid ? read_maps_of(s, p->pid, p->tid, &maps, &n) : 0;
+		err = p->tid ? read_maps_of(s, p, &maps, &n) : 0;
 	}
 	if (err)
 		goto out;
